@@ -1,1 +1,82 @@
-//! placeholder
+//! The scrub stream rewriter: finds the table data in a pg_dump plain-SQL stream and
+//! rewrites the fields of ruled columns, passing every other byte through untouched.
+//!
+//! It works on byte buffers and does no I/O of its own beyond pulling from a [`std::io::Read`]
+//! and runs no threads: the `scrub` binary reads chunks with a [`Chunker`] on one thread and
+//! hands them to [`rewrite`] on many, then writes the results in order. [`scrub_bytes`] runs
+//! the same steps one after the other.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use scrub_rules::RuleSet;
+//!
+//! let rules = Arc::new(RuleSet::from_yaml("tables:\n  public.users:\n    columns:\n      email: email\n").unwrap());
+//! let dump = b"COPY public.users (id, email) FROM stdin;\n1\tann@corp.com\n2\t\\N\n\\.\n";
+//! let (out, report) = scrubber::scrub_bytes(dump, rules, 42, 1 << 16).unwrap();
+//! assert_eq!(out, b"COPY public.users (id, email) FROM stdin;\n1\tnobody@example.com\n2\t\\N\n\\.\n");
+//! assert!(report.unmatched.is_empty());
+//! ```
+
+mod catalog;
+mod check;
+mod chunker;
+mod error;
+mod escape;
+mod header;
+mod lex;
+mod output;
+mod plan;
+mod rewrite;
+mod splitter;
+
+use std::sync::Arc;
+
+use scrub_rules::RuleSet;
+
+pub use catalog::{Catalog, Column, Table};
+pub use check::{Finding, check_rules};
+pub use chunker::{Chunk, Chunker, DEFAULT_CHUNK_SIZE};
+pub use error::{DataError, Error};
+pub use escape::{decode_copy, encode_copy};
+pub use output::Rewritten;
+pub use plan::{Plan, Unmatched};
+pub use rewrite::{Stats, TableStats, rewrite};
+pub use splitter::{Kind, Report, Segment, Splitter};
+
+/// Rewrites a whole dump in memory, one chunk after another: the reference the parallel
+/// pipeline is tested against. Returns the output, the report and the per-table stats.
+pub fn scrub_bytes(
+    input: &[u8],
+    rules: Arc<RuleSet>,
+    seed: u64,
+    chunk_size: usize,
+) -> Result<(Vec<u8>, Report), Error> {
+    let (out, report, _) = scrub_bytes_with_stats(input, rules, seed, chunk_size)?;
+    Ok((out, report))
+}
+
+/// [`scrub_bytes`], with the stats.
+pub fn scrub_bytes_with_stats(
+    input: &[u8],
+    rules: Arc<RuleSet>,
+    seed: u64,
+    chunk_size: usize,
+) -> Result<(Vec<u8>, Report, Stats), Error> {
+    let mut chunker = Chunker::new(input, rules, chunk_size);
+    let mut out = Vec::with_capacity(input.len());
+    let mut stats = Stats::default();
+    while let Some(chunk) = chunker.next_chunk()? {
+        let mut rewritten = Rewritten::default();
+        rewrite(
+            &chunk.data,
+            &chunk.segments,
+            seed,
+            &mut rewritten,
+            &mut stats,
+        )?;
+        for s in rewritten.slices(&chunk.data) {
+            out.extend_from_slice(s);
+        }
+    }
+    Ok((out, chunker.finish()?, stats))
+}

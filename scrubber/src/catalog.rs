@@ -1,0 +1,481 @@
+//! What the dump has told us so far about its tables.
+//!
+//! pg_dump writes `CREATE TABLE` before the data, and `--inserts` dumps give no column names,
+//! so the rewriter learns each table's column order here (sqlparser reads the statements).
+//! It also learns what `scrub check` needs (types, NOT NULL, keys, references), which tables
+//! are partitions or children of others, so that a rule on a parent also covers the rows
+//! pg_dump writes into its partitions, and the `search_path` that unqualified names resolve
+//! through (pg_dump 9.6 and older, and hand-edited dumps).
+
+use std::collections::HashMap;
+
+use scrub_rules::{DEFAULT_SCHEMA, Ident, TableName};
+use sqlparser::ast::{
+    ColumnOption, CreateIndex, CreateTable, Expr, ObjectName, ObjectNamePart, Statement,
+    TableConstraint,
+};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+/// One column as its CREATE TABLE defines it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub name: Ident,
+    /// The type as written (`character varying(40)`, `public.mpaa_rating`, ...).
+    pub data_type: String,
+    pub not_null: bool,
+    /// A generated column (`GENERATED ALWAYS AS (...) STORED`) has no data in the dump.
+    pub generated: bool,
+}
+
+/// One table as the dump defines it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Table {
+    /// Columns in table order; inherited ones first.
+    pub columns: Vec<Column>,
+    /// Tables this one inherits from or is a partition of.
+    pub parents: Vec<TableName>,
+    /// Column sets under a PRIMARY KEY, UNIQUE constraint or unique index.
+    pub unique: Vec<Vec<Ident>>,
+    /// Foreign keys into this table: (referencing table, referenced columns of this table).
+    pub referenced_by: Vec<(TableName, Vec<Ident>)>,
+    /// Foreign keys of this table: (its columns, the referenced table).
+    pub references: Vec<(Vec<Ident>, TableName)>,
+    /// The line of its CREATE TABLE.
+    pub line: u64,
+}
+
+impl Table {
+    pub fn column(&self, name: &Ident) -> Option<&Column> {
+        self.columns.iter().find(|c| &c.name == name)
+    }
+
+    /// The columns that have data in COPY and INSERT, in order.
+    pub fn data_columns(&self) -> Vec<Ident> {
+        self.columns
+            .iter()
+            .filter(|c| !c.generated)
+            .map(|c| c.name.clone())
+            .collect()
+    }
+}
+
+/// The tables of a dump, as far as it has been read.
+#[derive(Clone, Debug, Default)]
+pub struct Catalog {
+    tables: HashMap<TableName, Table>,
+    /// CREATE TABLE statements sqlparser could not read: table, line, reason.
+    unreadable: HashMap<TableName, (u64, String)>,
+    search_path: Option<Vec<Ident>>,
+    domains: HashMap<TableName, String>,
+}
+
+impl Catalog {
+    pub fn table(&self, name: &TableName) -> Option<&Table> {
+        self.tables.get(name)
+    }
+
+    pub fn tables(&self) -> impl Iterator<Item = (&TableName, &Table)> {
+        self.tables.iter()
+    }
+
+    /// Why the CREATE TABLE of `name` could not be read, if it could not.
+    pub fn unreadable(&self, name: &TableName) -> Option<&(u64, String)> {
+        self.unreadable.get(name)
+    }
+
+    /// The base type of a domain the dump created, if `type_name` is one.
+    pub fn domain_base(&self, type_name: &str) -> Option<&str> {
+        let parts = scrub_rules::parse_dotted(type_name).ok()?;
+        let name = self.resolve(&parts);
+        self.domains.get(&name).map(String::as_str)
+    }
+
+    pub fn set_search_path(&mut self, schemas: Vec<Ident>) {
+        self.search_path = Some(schemas);
+    }
+
+    /// Resolves a name as written in the dump: `schema.table` as is; a bare `table` through
+    /// the `search_path` the dump set, as PostgreSQL would.
+    pub fn resolve(&self, parts: &[Ident]) -> TableName {
+        match parts {
+            [.., schema, name] => TableName::new(schema.clone(), name.clone()),
+            [name] => {
+                let path = self.path();
+                path.iter()
+                    .map(|schema| TableName::new(schema.clone(), name.clone()))
+                    .find(|t| self.tables.contains_key(t))
+                    .unwrap_or_else(|| TableName::new(self.creation_schema(), name.clone()))
+            }
+            [] => unreachable!("a name has at least one part"),
+        }
+    }
+
+    fn path(&self) -> Vec<Ident> {
+        match &self.search_path {
+            Some(path) => path
+                .iter()
+                .filter(|s| s.as_str() != "pg_catalog" && s.as_str() != "$user")
+                .cloned()
+                .collect(),
+            None => vec![Ident::from_token(DEFAULT_SCHEMA, false)],
+        }
+    }
+
+    /// The schema a bare name is created in.
+    fn creation_schema(&self) -> Ident {
+        self.path()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Ident::from_token(DEFAULT_SCHEMA, false))
+    }
+
+    /// The table itself, then its parents, grandparents, ... (nearest first, no repeats).
+    pub fn lineage(&self, name: &TableName) -> Vec<TableName> {
+        let mut out = vec![name.clone()];
+        let mut i = 0;
+        while i < out.len() {
+            if let Some(t) = self.tables.get(&out[i]) {
+                for p in &t.parents {
+                    if !out.contains(p) {
+                        out.push(p.clone());
+                    }
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// Records `parent` as the partition parent of `child` (`ATTACH PARTITION`).
+    pub fn attach(&mut self, parent: TableName, child: TableName) {
+        let entry = self.tables.entry(child).or_default();
+        if !entry.parents.contains(&parent) {
+            entry.parents.push(parent);
+        }
+    }
+
+    /// Learns from a DDL statement: CREATE TABLE, CREATE DOMAIN, CREATE UNIQUE INDEX, ALTER
+    /// TABLE ... ADD CONSTRAINT. Other statements, and ones sqlparser cannot read, teach nothing
+    /// (a CREATE TABLE that cannot be read is remembered, to explain a later failure).
+    pub fn learn(&mut self, sql: &str, line: u64) {
+        let statements = match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
+            Ok(s) => s,
+            Err(e) => {
+                if let Some(name) = created_table_name(sql) {
+                    let name = self.resolve(&name);
+                    self.unreadable.insert(name, (line, e.to_string()));
+                }
+                return;
+            }
+        };
+        for statement in statements {
+            match statement {
+                Statement::CreateTable(create) => self.learn_create_table(create, line),
+                Statement::CreateIndex(index) => self.learn_unique_index(index),
+                Statement::CreateDomain(domain) => {
+                    let name = self.resolve(&object_name(&domain.name));
+                    self.domains.insert(name, domain.data_type.to_string());
+                }
+                Statement::AlterTable(alter) => {
+                    let table = self.resolve(&object_name(&alter.name));
+                    for op in alter.operations {
+                        if let sqlparser::ast::AlterTableOperation::AddConstraint {
+                            constraint,
+                            ..
+                        } = op
+                        {
+                            self.learn_constraint(&table, constraint);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn learn_create_table(&mut self, create: CreateTable, line: u64) {
+        let name = self.resolve(&object_name(&create.name));
+        let mut parents: Vec<TableName> = Vec::new();
+        if let Some(parent) = &create.partition_of {
+            parents.push(self.resolve(&object_name(parent)));
+        }
+        for parent in create.inherits.iter().flatten() {
+            parents.push(self.resolve(&object_name(parent)));
+        }
+        let mut columns: Vec<Column> = Vec::new();
+        for parent in &parents {
+            for c in self
+                .tables
+                .get(parent)
+                .map(|t| t.columns.clone())
+                .unwrap_or_default()
+            {
+                if !columns.iter().any(|have| have.name == c.name) {
+                    columns.push(c);
+                }
+            }
+        }
+        let mut unique = Vec::new();
+        for def in create.columns {
+            let name = ident(&def.name);
+            let mut column = Column {
+                name: name.clone(),
+                data_type: def.data_type.to_string(),
+                not_null: false,
+                generated: false,
+            };
+            for option in def.options {
+                match option.option {
+                    ColumnOption::NotNull => column.not_null = true,
+                    ColumnOption::PrimaryKey(_) => {
+                        column.not_null = true;
+                        unique.push(vec![name.clone()]);
+                    }
+                    ColumnOption::Unique(_) => unique.push(vec![name.clone()]),
+                    ColumnOption::Generated {
+                        generation_expr: Some(_),
+                        ..
+                    } => column.generated = true,
+                    _ => {}
+                }
+            }
+            match columns.iter_mut().find(|c| c.name == column.name) {
+                Some(existing) => existing.not_null |= column.not_null,
+                None => columns.push(column),
+            }
+        }
+        self.unreadable.remove(&name);
+        let table = self.tables.entry(name.clone()).or_default();
+        table.columns = columns;
+        table.line = line;
+        for p in parents {
+            if !table.parents.contains(&p) {
+                table.parents.push(p);
+            }
+        }
+        table.unique.extend(unique);
+        for constraint in create.constraints {
+            self.learn_constraint(&name, constraint);
+        }
+    }
+
+    fn learn_constraint(&mut self, table: &TableName, constraint: TableConstraint) {
+        match constraint {
+            TableConstraint::PrimaryKey(pk) => {
+                let cols: Vec<Ident> = pk
+                    .columns
+                    .iter()
+                    .filter_map(|c| expr_ident(&c.column.expr))
+                    .collect();
+                let t = self.tables.entry(table.clone()).or_default();
+                for c in t.columns.iter_mut().filter(|c| cols.contains(&c.name)) {
+                    c.not_null = true;
+                }
+                t.unique.push(cols);
+            }
+            TableConstraint::Unique(u) => {
+                let cols = u
+                    .columns
+                    .iter()
+                    .filter_map(|c| expr_ident(&c.column.expr))
+                    .collect();
+                self.tables
+                    .entry(table.clone())
+                    .or_default()
+                    .unique
+                    .push(cols);
+            }
+            TableConstraint::ForeignKey(fk) => {
+                let target = self.resolve(&object_name(&fk.foreign_table));
+                let cols = fk.referred_columns.iter().map(ident).collect();
+                let local = fk.columns.iter().map(ident).collect();
+                self.tables
+                    .entry(table.clone())
+                    .or_default()
+                    .references
+                    .push((local, target.clone()));
+                self.tables
+                    .entry(target)
+                    .or_default()
+                    .referenced_by
+                    .push((table.clone(), cols));
+            }
+            _ => {}
+        }
+    }
+
+    fn learn_unique_index(&mut self, index: CreateIndex) {
+        if !index.unique || index.predicate.is_some() {
+            return;
+        }
+        let table = self.resolve(&object_name(&index.table_name));
+        let cols: Vec<Ident> = index
+            .columns
+            .iter()
+            .filter_map(|c| expr_ident(&c.column.expr))
+            .collect();
+        if cols.len() == index.columns.len() {
+            self.tables.entry(table).or_default().unique.push(cols);
+        }
+    }
+}
+
+fn ident(i: &sqlparser::ast::Ident) -> Ident {
+    Ident::from_token(&i.value, i.quote_style.is_some())
+}
+
+fn object_name(name: &ObjectName) -> Vec<Ident> {
+    name.0
+        .iter()
+        .filter_map(|part| match part {
+            ObjectNamePart::Identifier(i) => Some(ident(i)),
+            ObjectNamePart::Function(_) => None,
+        })
+        .collect()
+}
+
+fn expr_ident(expr: &Expr) -> Option<Ident> {
+    match expr {
+        Expr::Identifier(i) => Some(ident(i)),
+        _ => None,
+    }
+}
+
+/// The table a CREATE TABLE statement names, read from its first tokens.
+fn created_table_name(sql: &str) -> Option<Vec<Ident>> {
+    let upper = sql.trim_start().to_ascii_uppercase();
+    let after = [
+        "CREATE TABLE ",
+        "CREATE UNLOGGED TABLE ",
+        "CREATE FOREIGN TABLE ",
+    ]
+    .iter()
+    .find_map(|prefix| {
+        upper
+            .starts_with(prefix)
+            .then(|| &sql.trim_start()[prefix.len()..])
+    })?;
+    let end = after.find(['(', ' ', '\n']).unwrap_or(after.len());
+    scrub_rules::parse_dotted(&after[..end]).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scrub_rules::parse_table_name;
+
+    fn t(name: &str) -> TableName {
+        parse_table_name(name).unwrap()
+    }
+
+    #[test]
+    fn learns_columns_keys_and_generated() {
+        let mut c = Catalog::default();
+        c.learn(
+            "CREATE TABLE public.users (id integer NOT NULL, email character varying(40), full_name text GENERATED ALWAYS AS (email) STORED, \"Nick\" text UNIQUE);",
+            3,
+        );
+        c.learn(
+            "ALTER TABLE ONLY public.users ADD CONSTRAINT users_pkey PRIMARY KEY (id);",
+            9,
+        );
+        c.learn(
+            "CREATE UNIQUE INDEX users_email ON public.users USING btree (email);",
+            10,
+        );
+        c.learn("ALTER TABLE ONLY public.orders ADD CONSTRAINT fk FOREIGN KEY (user_email) REFERENCES public.users(email);", 11);
+        let users = c.table(&t("users")).unwrap();
+        assert_eq!(
+            users
+                .data_columns()
+                .iter()
+                .map(Ident::as_str)
+                .collect::<Vec<_>>(),
+            ["id", "email", "Nick"]
+        );
+        assert!(
+            users
+                .column(&Ident::from_token("id", false))
+                .unwrap()
+                .not_null
+        );
+        assert_eq!(
+            users
+                .column(&Ident::from_token("email", false))
+                .unwrap()
+                .data_type,
+            "CHARACTER VARYING(40)"
+        );
+        assert_eq!(users.unique.len(), 3);
+        assert_eq!(
+            users.referenced_by,
+            vec![(t("orders"), vec![Ident::from_token("email", false)])]
+        );
+        assert_eq!(users.line, 3);
+    }
+
+    #[test]
+    fn partitions_and_children_know_their_parents() {
+        let mut c = Catalog::default();
+        c.learn(
+            "CREATE TABLE public.payment (id integer, email text) PARTITION BY RANGE (id);",
+            1,
+        );
+        c.learn(
+            "CREATE TABLE public.payment_p1 (id integer, email text);",
+            2,
+        );
+        c.attach(t("payment"), t("payment_p1"));
+        c.learn(
+            "CREATE TABLE public.payment_old (note text) INHERITS (public.payment);",
+            3,
+        );
+        assert_eq!(
+            c.lineage(&t("payment_p1")),
+            vec![t("payment_p1"), t("payment")]
+        );
+        let old = c.table(&t("payment_old")).unwrap();
+        assert_eq!(
+            old.data_columns()
+                .iter()
+                .map(Ident::as_str)
+                .collect::<Vec<_>>(),
+            ["id", "email", "note"]
+        );
+    }
+
+    #[test]
+    fn bare_names_resolve_through_the_search_path() {
+        let mut c = Catalog::default();
+        assert_eq!(c.resolve(&[Ident::from_token("t", false)]), t("public.t"));
+        c.set_search_path(vec![
+            Ident::from_token("sales", false),
+            Ident::from_token("pg_catalog", false),
+        ]);
+        c.learn("CREATE TABLE customer (id integer);", 1);
+        assert!(c.table(&t("sales.customer")).is_some());
+        c.set_search_path(vec![
+            Ident::from_token("other", false),
+            Ident::from_token("sales", false),
+        ]);
+        assert_eq!(
+            c.resolve(&[Ident::from_token("customer", false)]),
+            t("sales.customer")
+        );
+        assert_eq!(
+            c.resolve(&[Ident::from_token("nothing", false)]),
+            t("other.nothing")
+        );
+    }
+
+    #[test]
+    fn remembers_why_a_create_table_was_unreadable() {
+        let mut c = Catalog::default();
+        c.learn(
+            "CREATE TABLE public.weird (a integer) WITH SOMETHING ODD;",
+            4,
+        );
+        assert_eq!(c.unreadable(&t("weird")).map(|u| u.0), Some(4));
+    }
+}

@@ -1,0 +1,167 @@
+//! The rules that apply to one block of table data, resolved against its column list.
+
+use std::sync::Arc;
+
+use scrub_rules::{Ident, Rule, RuleSet, TableName, TableRules};
+
+use crate::error::{DataError, at};
+
+/// How to rewrite the rows of one COPY block or INSERT statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The table whose rows these are (a partition, perhaps).
+    pub table: TableName,
+    /// `COPY` or `INSERT INTO`, for messages.
+    pub statement: &'static str,
+    /// Fields (COPY) or values (INSERT) per row.
+    pub columns: usize,
+    /// Ruled fields by position, ascending; `keep` rules are left out.
+    pub ruled: Vec<RuledField>,
+    /// `rows: none`: drop every row.
+    pub drop_rows: bool,
+    /// `standard_conforming_strings` where the statement stands (INSERT literals).
+    pub std_strings: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuledField {
+    pub index: usize,
+    pub column: Ident,
+    pub rule: Rule,
+}
+
+impl Plan {
+    pub fn context(&self) -> String {
+        format!("{} {}", self.statement, self.table)
+    }
+
+    /// Builds the plan for data of `table` with `columns`, given the rules that cover it
+    /// (its own, or an ancestor's). Fails when a ruled column is not in the column list.
+    pub fn build(
+        table: &TableName,
+        statement: &'static str,
+        columns: &[Ident],
+        rules: &TableRules,
+        std_strings: bool,
+        line: u64,
+    ) -> Result<Arc<Plan>, DataError> {
+        let mut ruled = Vec::new();
+        for c in &rules.columns {
+            let Some(index) = columns.iter().position(|name| name == &c.column) else {
+                let listed: Vec<String> = columns.iter().map(ToString::to_string).collect();
+                let via = if &rules.table == table {
+                    String::new()
+                } else {
+                    format!(" (via its parent {})", rules.table)
+                };
+                return Err(at(
+                    line,
+                    format!("{statement} {table}"),
+                    format!(
+                        "no column {} in this data, but the rule at line {} column {}{via} names it; the data has ({})",
+                        c.column,
+                        c.at.line,
+                        c.at.column,
+                        listed.join(", ")
+                    ),
+                ));
+            };
+            if c.rule != Rule::Keep {
+                ruled.push(RuledField {
+                    index,
+                    column: c.column.clone(),
+                    rule: c.rule.clone(),
+                });
+            }
+        }
+        ruled.sort_by_key(|r| r.index);
+        Ok(Arc::new(Plan {
+            table: table.clone(),
+            statement,
+            columns: columns.len(),
+            ruled,
+            drop_rows: rules.drop_rows,
+            std_strings,
+        }))
+    }
+}
+
+/// Which rules the dump has matched so far, to fail closed on the ones it never does.
+#[derive(Debug, Default)]
+pub struct Matches {
+    tables: std::collections::HashSet<TableName>,
+    columns: std::collections::HashSet<(TableName, Ident)>,
+}
+
+impl Matches {
+    pub fn saw(&mut self, rules: &TableRules, columns: &[Ident]) {
+        self.tables.insert(rules.table.clone());
+        for c in &rules.columns {
+            if columns.contains(&c.column) {
+                self.columns.insert((rules.table.clone(), c.column.clone()));
+            }
+        }
+    }
+
+    /// The rules nothing matched, given the catalog's tables as well.
+    pub fn unmatched(&self, rules: &RuleSet, catalog: &crate::catalog::Catalog) -> Vec<Unmatched> {
+        let mut out = Vec::new();
+        for t in rules.tables() {
+            let defined = catalog.table(&t.table).filter(|d| !d.columns.is_empty());
+            if !self.tables.contains(&t.table) && defined.is_none() {
+                out.push(Unmatched {
+                    table: t.table.clone(),
+                    column: None,
+                    line: t.at.line,
+                    col: t.at.column,
+                });
+                continue;
+            }
+            for c in &t.columns {
+                let known = self.columns.contains(&(t.table.clone(), c.column.clone()))
+                    || defined.is_some_and(|d| d.column(&c.column).is_some());
+                if !known {
+                    out.push(Unmatched {
+                        table: t.table.clone(),
+                        column: Some(c.column.clone()),
+                        line: c.at.line,
+                        col: c.at.column,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A rule that matched nothing in the dump.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unmatched {
+    pub table: TableName,
+    pub column: Option<Ident>,
+    /// Where the rule is in the rules file.
+    pub line: u64,
+    pub col: u64,
+}
+
+impl std::fmt::Display for Unmatched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.column {
+            None => write!(
+                f,
+                "line {} column {}: table {} never appears in the dump",
+                self.line, self.col, self.table
+            ),
+            Some(c) => write!(
+                f,
+                "line {} column {}: column {}.{} never appears in the dump",
+                self.line, self.col, self.table, c
+            ),
+        }
+    }
+}
+
+/// `Option<&TableRules>` for a table: its own rules, else the nearest ancestor's.
+pub fn rules_for<'r>(rules: &'r RuleSet, lineage: &[TableName]) -> Option<&'r TableRules> {
+    lineage.iter().find_map(|t| rules.table(t))
+}

@@ -1,0 +1,308 @@
+//! Rewriting the segments of one chunk: what the parallel workers run.
+//!
+//! COPY rows are walked with one memchr2 pass over tabs and newlines; only ruled fields are
+//! decoded, and everything else is kept by reference (see [`crate::output`]). INSERT rows are
+//! walked value by value with the same lexer the splitter uses.
+
+use std::collections::BTreeMap;
+
+use memchr::memchr2_iter;
+use scrub_rules::{Ident, MD5_HEX_LEN, Outcome, Place, TableName, Value};
+
+use crate::error::{DataError, at};
+use crate::escape::{SqlValue, decode_copy, decode_sql_value, encode_copy, encode_sql};
+use crate::lex::{self, Scan};
+use crate::output::Rewritten;
+use crate::plan::Plan;
+use crate::splitter::{Kind, Segment, lines};
+
+/// Rows and rewritten values per table.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Stats {
+    pub tables: BTreeMap<TableName, TableStats>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TableStats {
+    pub rows: u64,
+    pub dropped: bool,
+    /// Per ruled column: (rule label, values changed).
+    pub columns: BTreeMap<Ident, (String, u64)>,
+}
+
+impl Stats {
+    pub fn merge(&mut self, other: Stats) {
+        for (table, s) in other.tables {
+            let mine = self.tables.entry(table).or_default();
+            mine.rows += s.rows;
+            mine.dropped |= s.dropped;
+            for (column, (label, n)) in s.columns {
+                mine.columns.entry(column).or_insert((label, 0)).1 += n;
+            }
+        }
+    }
+
+    fn record(&mut self, plan: &Plan, rows: u64, changed: &[u64]) {
+        let s = self.tables.entry(plan.table.clone()).or_default();
+        s.rows += rows;
+        s.dropped |= plan.drop_rows;
+        for (field, n) in plan.ruled.iter().zip(changed) {
+            s.columns
+                .entry(field.column.clone())
+                .or_insert_with(|| (field.rule.label(), 0))
+                .1 += n;
+        }
+    }
+}
+
+/// Rewrites the segments of `input` (one chunk) into `out`, with random rules keyed by `seed`.
+pub fn rewrite(
+    input: &[u8],
+    segments: &[Segment],
+    seed: u64,
+    out: &mut Rewritten,
+    stats: &mut Stats,
+) -> Result<(), DataError> {
+    for seg in segments {
+        match &seg.kind {
+            Kind::Raw => out.keep(input, seg.range.clone()),
+            Kind::CopyRows(plan) => copy_rows(input, seg, plan, seed, out, stats)?,
+            Kind::InsertRows(plan) => insert_rows(input, seg, plan, seed, out, stats)?,
+        }
+    }
+    Ok(())
+}
+
+/// Applies field `f`'s rule to `value` and writes the result with `encode`, or keeps the
+/// original bytes. Returns whether the value changed.
+fn apply(
+    plan: &Plan,
+    f: usize,
+    value: Value<'_>,
+    place: Place,
+    original: std::ops::Range<usize>,
+    input: &[u8],
+    out: &mut Rewritten,
+    encode: impl FnOnce(Option<&[u8]>, &mut Vec<u8>),
+) -> bool {
+    let mut scratch = [0u8; MD5_HEX_LEN];
+    match plan.ruled[f].rule.apply(value, place, &mut scratch) {
+        Outcome::Unchanged => {
+            out.keep(input, original);
+            false
+        }
+        Outcome::Null => {
+            out.push_with(|o| encode(None, o));
+            true
+        }
+        Outcome::Text(t) => {
+            out.push_with(|o| encode(Some(t), o));
+            true
+        }
+    }
+}
+
+fn copy_rows(
+    input: &[u8],
+    seg: &Segment,
+    plan: &Plan,
+    seed: u64,
+    out: &mut Rewritten,
+    stats: &mut Stats,
+) -> Result<(), DataError> {
+    let data = &input[seg.range.clone()];
+    let base = seg.range.start;
+    if plan.drop_rows {
+        stats.record(plan, lines(data), &[]);
+        return Ok(());
+    }
+    let mut changed = vec![0u64; plan.ruled.len()];
+    let mut rows = 0u64;
+    let mut kept_to = base;
+    let mut row_start = 0usize;
+    let mut field_start = 0usize;
+    let mut field = 0usize;
+    let mut next_rule = 0usize;
+    for i in memchr2_iter(b'\t', b'\n', data) {
+        if plan.ruled.get(next_rule).is_some_and(|r| r.index == field) {
+            let range = base + field_start..base + i;
+            let value = decode_copy(&data[field_start..i]);
+            let value_ref = match &value {
+                Some(v) => Value::Text(v),
+                None => Value::Null,
+            };
+            let place = Place {
+                seed,
+                row: seg.offset + row_start as u64,
+                column: field as u32,
+            };
+            out.keep(input, kept_to..range.start);
+            let did = apply(
+                plan,
+                next_rule,
+                value_ref,
+                place,
+                range.clone(),
+                input,
+                out,
+                |v, o| match v {
+                    Some(t) => encode_copy(t, o),
+                    None => o.extend_from_slice(crate::escape::COPY_NULL),
+                },
+            );
+            changed[next_rule] += did as u64;
+            kept_to = range.end;
+            next_rule += 1;
+        }
+        field += 1;
+        field_start = i + 1;
+        if data[i] == b'\n' {
+            if field != plan.columns {
+                return Err(at(
+                    seg.line + rows,
+                    plan.context(),
+                    format!(
+                        "the row has {field} fields, the COPY statement lists {} columns",
+                        plan.columns
+                    ),
+                ));
+            }
+            rows += 1;
+            row_start = i + 1;
+            field = 0;
+            next_rule = 0;
+        }
+    }
+    out.keep(input, kept_to..seg.range.end);
+    stats.record(plan, rows, &changed);
+    Ok(())
+}
+
+fn insert_rows(
+    input: &[u8],
+    seg: &Segment,
+    plan: &Plan,
+    seed: u64,
+    out: &mut Rewritten,
+    stats: &mut Stats,
+) -> Result<(), DataError> {
+    let std = plan.std_strings;
+    let end = seg.range.end;
+    let line_of = |i: usize| seg.line + lines(&input[seg.range.start..i]);
+    let malformed = |i: usize| {
+        at(
+            line_of(i),
+            plan.context(),
+            "malformed row in the VALUES list",
+        )
+    };
+    let mut changed = vec![0u64; plan.ruled.len()];
+    let mut rows = 0u64;
+    let mut kept_to = seg.range.start;
+    let mut i = seg.range.start;
+    while i < end {
+        let Scan::Found(open) = lex::skip_trivia(&input[..end], i) else {
+            break;
+        };
+        match input[open] {
+            b',' => {
+                i = open + 1;
+                continue;
+            }
+            b'(' => {}
+            _ => return Err(malformed(open)),
+        }
+        let row_start = open;
+        let mut value = 0usize;
+        let mut next_rule = 0usize;
+        let mut j = open + 1;
+        loop {
+            let Scan::Found(v_start) = lex::skip_trivia(&input[..end], j) else {
+                return Err(malformed(j));
+            };
+            if input[v_start] == b')' && value == 0 {
+                i = v_start + 1;
+                break;
+            }
+            let delim = value_end(&input[..end], v_start, std).ok_or_else(|| malformed(v_start))?;
+            let mut v_end = delim;
+            while v_end > v_start && input[v_end - 1].is_ascii_whitespace() {
+                v_end -= 1;
+            }
+            if plan.ruled.get(next_rule).is_some_and(|r| r.index == value) {
+                let decoded = decode_sql_value(&input[v_start..v_end], std);
+                let value_ref = match &decoded {
+                    SqlValue::Null => Value::Null,
+                    SqlValue::Text(t) => Value::Text(t),
+                    SqlValue::Expression(e) => Value::Text(e),
+                };
+                let place = Place {
+                    seed,
+                    row: seg.offset + (row_start - seg.range.start) as u64,
+                    column: value as u32,
+                };
+                out.keep(input, kept_to..v_start);
+                let did = apply(
+                    plan,
+                    next_rule,
+                    value_ref,
+                    place,
+                    v_start..v_end,
+                    input,
+                    out,
+                    |v, o| match v {
+                        Some(t) => encode_sql(t, std, o),
+                        None => o.extend_from_slice(b"NULL"),
+                    },
+                );
+                changed[next_rule] += did as u64;
+                kept_to = v_end;
+                next_rule += 1;
+            }
+            value += 1;
+            j = delim + 1;
+            if input[delim] == b')' {
+                i = j;
+                break;
+            }
+        }
+        if value != plan.columns {
+            return Err(at(
+                line_of(row_start),
+                plan.context(),
+                format!(
+                    "the row has {value} values, the statement has {} columns",
+                    plan.columns
+                ),
+            ));
+        }
+        rows += 1;
+    }
+    if plan.drop_rows {
+        stats.record(plan, rows, &[]);
+        return Ok(());
+    }
+    out.keep(input, kept_to..end);
+    stats.record(plan, rows, &changed);
+    Ok(())
+}
+
+/// The index of the `,` or `)` that ends the value starting at `from` (at nesting depth 0).
+fn value_end(buf: &[u8], from: usize, std_strings: bool) -> Option<usize> {
+    let mut depth = 0usize;
+    match lex::scan_code(buf, from, from, std_strings, |_, b| match b {
+        b'(' | b'[' => {
+            depth += 1;
+            false
+        }
+        b')' | b']' if depth > 0 => {
+            depth -= 1;
+            false
+        }
+        b',' | b')' => depth == 0,
+        _ => false,
+    }) {
+        Scan::Found(i) => Some(i),
+        Scan::NeedMore => None,
+    }
+}

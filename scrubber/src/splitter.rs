@@ -1,0 +1,597 @@
+//! Cutting a dump into segments: bytes to pass through, and runs of whole rows to rewrite.
+//!
+//! # Design note
+//!
+//! The splitter is the one sequential stage: it must follow the dump statement by statement
+//! (settings, CREATE TABLE, where each COPY block ends) before rows can be handed to parallel
+//! workers. It keeps that work small:
+//!
+//! * COPY data is found with memmem (`\n\.`): rows of tables without rules are never split
+//!   into fields, and rows of ruled tables are only cut at line ends; the fields are the
+//!   workers' job.
+//! * Everything else is scanned statement by statement with [`crate::lex`], which jumps over
+//!   literals with memchr. INSERT statements are cut at row boundaries (`( ... )`), so a
+//!   multi-row INSERT of any size streams.
+//! * [`Splitter::split`] is stateless about its buffer: it consumes a prefix of whole units
+//!   and leaves the rest for the next call, which sees it again with more bytes behind it.
+//!   Only a single unit bigger than the buffer (one huge row or statement) makes the caller
+//!   grow the buffer; COPY data of tables without rules streams even then.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use memchr::{memchr, memmem, memrchr};
+use scrub_rules::{Ident, RuleSet, TableName};
+
+use crate::catalog::Catalog;
+use crate::error::{DataError, at};
+use crate::header::{self, Setting};
+use crate::lex::{self, Scan};
+use crate::plan::{Matches, Plan, Unmatched, rules_for};
+
+/// What to do with a segment of the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// Pass the bytes through.
+    Raw,
+    /// Whole COPY text rows (each ending in `\n`) of a table with rules.
+    CopyRows(Arc<Plan>),
+    /// Whole `( ... )` rows of an INSERT, with the separators between them.
+    InsertRows(Arc<Plan>),
+}
+
+/// A run of the input and what to do with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub kind: Kind,
+    /// Where the segment is in the buffer given to [`Splitter::split`].
+    pub range: Range<usize>,
+    /// The input line the segment starts on (1-based).
+    pub line: u64,
+    /// The absolute byte offset of the segment in the input.
+    pub offset: u64,
+}
+
+#[derive(Debug)]
+enum Mode {
+    Sql,
+    Copy {
+        plan: Option<Arc<Plan>>,
+        at_line_start: bool,
+        table: TableName,
+        line: u64,
+    },
+    Insert {
+        plan: Option<Arc<Plan>>,
+        table: TableName,
+        line: u64,
+    },
+}
+
+/// What one step decided about the bytes from the current position.
+enum Step {
+    /// Emit `pos..end` as a segment of this kind.
+    Emit(Kind, usize),
+    /// Drop `pos..end` (rows of a `rows: none` table).
+    Drop(usize),
+    NeedMore,
+}
+
+/// The statement-level state machine. See the module docs.
+pub struct Splitter {
+    rules: Arc<RuleSet>,
+    catalog: Catalog,
+    matches: Matches,
+    std_strings: bool,
+    mode: Mode,
+    /// Line and absolute offset of the first byte of the next buffer.
+    line: u64,
+    offset: u64,
+    /// The last INSERT header and its plan: pg_dump repeats it for every row.
+    last_insert: Option<(Vec<u8>, Option<Arc<Plan>>, TableName)>,
+}
+
+/// What the whole dump showed, once it has been read.
+#[derive(Debug)]
+pub struct Report {
+    /// Rules that matched nothing: each one an error (a typo would leak).
+    pub unmatched: Vec<Unmatched>,
+    pub catalog: Catalog,
+}
+
+impl Splitter {
+    pub fn new(rules: Arc<RuleSet>) -> Splitter {
+        Splitter {
+            rules,
+            catalog: Catalog::default(),
+            matches: Matches::default(),
+            std_strings: true,
+            mode: Mode::Sql,
+            line: 1,
+            offset: 0,
+            last_insert: None,
+        }
+    }
+
+    /// Splits a prefix of `buf` into segments (appended to `out`) and returns its length.
+    /// The caller passes the rest again, with more input after it, on the next call; `eof`
+    /// says no more input will come.
+    pub fn split(
+        &mut self,
+        buf: &[u8],
+        eof: bool,
+        out: &mut Vec<Segment>,
+    ) -> Result<usize, DataError> {
+        let mut pos = 0;
+        while pos < buf.len() {
+            let step = match self.mode {
+                Mode::Sql => self.sql_step(buf, pos, eof)?,
+                Mode::Copy { .. } => self.copy_step(buf, pos, eof)?,
+                Mode::Insert { .. } => self.insert_step(buf, pos, eof)?,
+            };
+            let end = match step {
+                Step::NeedMore => break,
+                Step::Emit(kind, end) => {
+                    self.push(out, kind, pos..end);
+                    end
+                }
+                Step::Drop(end) => end,
+            };
+            self.line += lines(&buf[pos..end]);
+            self.offset += (end - pos) as u64;
+            pos = end;
+        }
+        Ok(pos)
+    }
+
+    /// Checks that the dump ended between statements and reports what it showed.
+    pub fn finish(self) -> Result<Report, DataError> {
+        match &self.mode {
+            Mode::Sql => {}
+            Mode::Copy { table, line, .. } => {
+                return Err(at(
+                    self.line,
+                    format!("COPY {table}"),
+                    format!(
+                        "the input ends inside the COPY data that starts at line {line}: no `\\.` line"
+                    ),
+                ));
+            }
+            Mode::Insert { table, line, .. } => {
+                return Err(at(
+                    self.line,
+                    format!("INSERT INTO {table}"),
+                    format!(
+                        "the input ends inside the INSERT statement that starts at line {line}"
+                    ),
+                ));
+            }
+        }
+        let unmatched = self.matches.unmatched(&self.rules, &self.catalog);
+        Ok(Report {
+            unmatched,
+            catalog: self.catalog,
+        })
+    }
+
+    fn push(&self, out: &mut Vec<Segment>, kind: Kind, range: Range<usize>) {
+        if kind == Kind::Raw {
+            if let Some(last) = out.last_mut() {
+                if last.kind == Kind::Raw && last.range.end == range.start {
+                    last.range.end = range.end;
+                    return;
+                }
+            }
+        }
+        out.push(Segment {
+            kind,
+            range,
+            line: self.line,
+            offset: self.offset,
+        });
+    }
+
+    fn sql_step(&mut self, buf: &[u8], pos: usize, eof: bool) -> Result<Step, DataError> {
+        let p = match lex::skip_trivia(buf, pos) {
+            Scan::Found(p) => p,
+            Scan::NeedMore if eof => return Ok(Step::Emit(Kind::Raw, buf.len())),
+            Scan::NeedMore => return Ok(Step::NeedMore),
+        };
+        if p > pos {
+            return Ok(Step::Emit(Kind::Raw, p));
+        }
+        if buf[p] == b'\\' {
+            // A psql meta-command (`\connect`, `\restrict KEY`): one line.
+            return Ok(match memchr(b'\n', &buf[p..]) {
+                Some(k) => Step::Emit(Kind::Raw, p + k + 1),
+                None if eof => Step::Emit(Kind::Raw, buf.len()),
+                None => Step::NeedMore,
+            });
+        }
+        let word_end = buf[p..]
+            .iter()
+            .position(|b| !b.is_ascii_alphabetic())
+            .map(|k| p + k);
+        let word = match word_end {
+            Some(e) => &buf[p..e],
+            None if eof => &buf[p..],
+            None => return Ok(Step::NeedMore),
+        };
+        if word.eq_ignore_ascii_case(b"INSERT") {
+            return self.insert_header(buf, p, eof);
+        }
+        let end = match lex::statement_end(buf, p, self.std_strings) {
+            Scan::Found(end) => end,
+            Scan::NeedMore if !eof => return Ok(Step::NeedMore),
+            Scan::NeedMore if word.eq_ignore_ascii_case(b"COPY") => {
+                return Err(at(self.line, "", "the input ends inside a COPY statement"));
+            }
+            Scan::NeedMore => return Ok(Step::Emit(Kind::Raw, buf.len())),
+        };
+        let text = &buf[p..end];
+        if word.eq_ignore_ascii_case(b"COPY") {
+            return self.copy_header(buf, p, end, eof);
+        }
+        self.learn(word, text);
+        Ok(Step::Emit(Kind::Raw, end))
+    }
+
+    /// Follows the statements that change how later ones read.
+    fn learn(&mut self, word: &[u8], text: &[u8]) {
+        let upper =
+            |n: usize| String::from_utf8_lossy(&text[..text.len().min(n)]).to_ascii_uppercase();
+        if word.eq_ignore_ascii_case(b"SET")
+            || (word.eq_ignore_ascii_case(b"SELECT") && upper(64).contains("SET_CONFIG"))
+        {
+            match header::parse_setting(text) {
+                Some(Setting::SearchPath(path)) => self.catalog.set_search_path(path),
+                Some(Setting::StandardConformingStrings(on)) => self.std_strings = on,
+                None => {}
+            }
+        } else if word.eq_ignore_ascii_case(b"CREATE") {
+            let head = upper(40);
+            let words: Vec<&str> = head.split_whitespace().collect();
+            let wanted = matches!(words.get(1).copied(), Some("TABLE" | "DOMAIN" | "UNIQUE"))
+                || matches!(
+                    (words.get(1).copied(), words.get(2).copied()),
+                    (Some("UNLOGGED" | "FOREIGN"), Some("TABLE"))
+                );
+            if wanted {
+                self.catalog
+                    .learn(&String::from_utf8_lossy(text), self.line);
+            }
+        } else if word.eq_ignore_ascii_case(b"ALTER") && upper(12).starts_with("ALTER TABLE") {
+            if let Some((parent, child)) = header::parse_attach_partition(text) {
+                let (parent, child) = (self.catalog.resolve(&parent), self.catalog.resolve(&child));
+                self.catalog.attach(parent, child);
+            } else {
+                self.catalog
+                    .learn(&String::from_utf8_lossy(text), self.line);
+            }
+        }
+    }
+
+    fn copy_header(
+        &mut self,
+        buf: &[u8],
+        p: usize,
+        end: usize,
+        eof: bool,
+    ) -> Result<Step, DataError> {
+        let line = self.line;
+        let h = header::parse_copy(&buf[p..end])
+            .map_err(|e| at(line, "COPY", format!("cannot read the COPY statement: {e}")))?;
+        if !h.from_stdin {
+            return Ok(Step::Emit(Kind::Raw, end));
+        }
+        let table = self.catalog.resolve(&h.table);
+        let plan = self.plan(&table, h.columns, "COPY", line)?;
+        if let (Some(_), Some(options)) = (&plan, &h.options) {
+            return Err(at(
+                line,
+                format!("COPY {table}"),
+                format!(
+                    "COPY options `{options}` are not supported for a table with rules (pg_dump writes plain text format)"
+                ),
+            ));
+        }
+        let data_start = match memchr(b'\n', &buf[end..]) {
+            Some(k) => end + k + 1,
+            None if eof => {
+                return Err(at(
+                    line,
+                    format!("COPY {table}"),
+                    "the input ends right after the COPY statement",
+                ));
+            }
+            None => return Ok(Step::NeedMore),
+        };
+        self.mode = Mode::Copy {
+            plan,
+            at_line_start: true,
+            table,
+            line,
+        };
+        Ok(Step::Emit(Kind::Raw, data_start))
+    }
+
+    /// The plan for data of `table`, or `None` when no rule covers it. Records the match.
+    fn plan(
+        &mut self,
+        table: &TableName,
+        columns: Option<Vec<Ident>>,
+        statement: &'static str,
+        line: u64,
+    ) -> Result<Option<Arc<Plan>>, DataError> {
+        let lineage = self.catalog.lineage(table);
+        let Some(rules) = rules_for(&self.rules, &lineage) else {
+            return Ok(None);
+        };
+        let columns = match columns {
+            Some(c) => c,
+            None => match self.catalog.table(table).filter(|t| !t.columns.is_empty()) {
+                Some(t) => t.data_columns(),
+                None => {
+                    let why = match self.catalog.unreadable(table) {
+                        Some((l, e)) => {
+                            format!("its CREATE TABLE at line {l} could not be read ({e})")
+                        }
+                        None => "the dump has no CREATE TABLE for it before this line".to_owned(),
+                    };
+                    return Err(at(
+                        line,
+                        format!("{statement} {table}"),
+                        format!(
+                            "the statement lists no columns and {why}; dump with --column-inserts, or include the schema"
+                        ),
+                    ));
+                }
+            },
+        };
+        self.matches.saw(rules, &columns);
+        Plan::build(table, statement, &columns, rules, self.std_strings, line).map(Some)
+    }
+
+    fn copy_step(&mut self, buf: &[u8], pos: usize, eof: bool) -> Result<Step, DataError> {
+        let Mode::Copy {
+            plan,
+            at_line_start,
+            ..
+        } = &mut self.mode
+        else {
+            unreachable!()
+        };
+        let rest = &buf[pos..];
+        if *at_line_start && rest.starts_with(b"\\.") {
+            match terminator_len(rest, eof) {
+                Some(Some(n)) => {
+                    self.mode = Mode::Sql;
+                    return Ok(Step::Emit(Kind::Raw, pos + n));
+                }
+                Some(None) => {}
+                None => return Ok(Step::NeedMore),
+            }
+        }
+        // The data runs to the next `\.` line, or to the last whole line in the buffer.
+        let mut data_end = None;
+        let mut from = 0;
+        while let Some(k) = memmem::find(&rest[from..], b"\n\\.") {
+            let line_start = from + k + 1;
+            match terminator_len(&rest[line_start..], eof) {
+                Some(Some(_)) | None => {
+                    data_end = Some(line_start);
+                    break;
+                }
+                Some(None) => from = line_start,
+            }
+        }
+        let data_end = data_end.or_else(|| memrchr(b'\n', rest).map(|k| k + 1));
+        let kind = match plan {
+            Some(plan) => Kind::CopyRows(plan.clone()),
+            None => Kind::Raw,
+        };
+        match data_end {
+            Some(end) if end > 0 => {
+                *at_line_start = true;
+                Ok(Step::Emit(kind, pos + end))
+            }
+            _ if kind == Kind::Raw
+                && !eof
+                && (!*at_line_start || (rest.len() >= 2 && !rest.starts_with(b"\\."))) =>
+            {
+                // Part of a long line of a table without rules: pass it on now.
+                *at_line_start = false;
+                Ok(Step::Emit(Kind::Raw, buf.len()))
+            }
+            _ if eof => {
+                let Mode::Copy { table, line, .. } = &self.mode else {
+                    unreachable!()
+                };
+                Err(at(
+                    self.line,
+                    format!("COPY {table}"),
+                    format!(
+                        "the input ends inside the COPY data that starts at line {line}: no `\\.` line"
+                    ),
+                ))
+            }
+            _ => Ok(Step::NeedMore),
+        }
+    }
+
+    fn insert_header(&mut self, buf: &[u8], p: usize, eof: bool) -> Result<Step, DataError> {
+        let line = self.line;
+        if let Some((header, plan, table)) = &self.last_insert {
+            if buf[p..].starts_with(header) {
+                let (plan, table, end) = (plan.clone(), table.clone(), p + header.len());
+                return Ok(self.enter_insert(plan, table, line, end));
+            }
+        }
+        let values = match lex::find_keyword(buf, p, self.std_strings, b"VALUES") {
+            Some(Scan::Found(v)) => v,
+            Some(Scan::NeedMore) if !eof => return Ok(Step::NeedMore),
+            Some(Scan::NeedMore) => {
+                return Err(at(
+                    line,
+                    "INSERT",
+                    "the input ends inside an INSERT statement",
+                ));
+            }
+            None => return self.insert_without_values(buf, p),
+        };
+        let h = header::parse_insert(&buf[p..values]).map_err(|e| {
+            at(
+                line,
+                "INSERT",
+                format!("cannot read the INSERT statement: {e}"),
+            )
+        })?;
+        let table = self.catalog.resolve(&h.table);
+        let plan = self.plan(&table, h.columns, "INSERT INTO", line)?;
+        let end = values + b"VALUES".len();
+        self.last_insert = Some((buf[p..end].to_vec(), plan.clone(), table.clone()));
+        Ok(self.enter_insert(plan, table, line, end))
+    }
+
+    fn enter_insert(
+        &mut self,
+        plan: Option<Arc<Plan>>,
+        table: TableName,
+        line: u64,
+        header_end: usize,
+    ) -> Step {
+        let drop = plan.as_ref().is_some_and(|p| p.drop_rows);
+        self.mode = Mode::Insert { plan, table, line };
+        if drop {
+            Step::Drop(header_end)
+        } else {
+            Step::Emit(Kind::Raw, header_end)
+        }
+    }
+
+    /// `INSERT ... SELECT` or `DEFAULT VALUES`: no rows to rewrite, so none may be ruled.
+    fn insert_without_values(&mut self, buf: &[u8], p: usize) -> Result<Step, DataError> {
+        let Scan::Found(end) = lex::statement_end(buf, p, self.std_strings) else {
+            unreachable!("find_keyword saw the `;`")
+        };
+        let text = String::from_utf8_lossy(&buf[p..end]).to_string();
+        let name = text
+            .split_whitespace()
+            .nth(2)
+            .and_then(|n| scrub_rules::parse_dotted(n.split('(').next().unwrap_or(n)).ok());
+        if let Some(name) = name {
+            let table = self.catalog.resolve(&name);
+            if rules_for(&self.rules, &self.catalog.lineage(&table)).is_some() {
+                return Err(at(
+                    self.line,
+                    format!("INSERT INTO {table}"),
+                    "an INSERT without a VALUES list cannot be rewritten, and the table has rules",
+                ));
+            }
+        }
+        Ok(Step::Emit(Kind::Raw, end))
+    }
+
+    fn insert_step(&mut self, buf: &[u8], pos: usize, eof: bool) -> Result<Step, DataError> {
+        let Mode::Insert { plan, table, line } = &self.mode else {
+            unreachable!()
+        };
+        let drop = plan.as_ref().is_some_and(|p| p.drop_rows);
+        let pass = |end| {
+            if drop {
+                Step::Drop(end)
+            } else {
+                Step::Emit(Kind::Raw, end)
+            }
+        };
+        let unterminated = || {
+            at(
+                self.line,
+                format!("INSERT INTO {table}"),
+                format!("the input ends inside the INSERT statement that starts at line {line}"),
+            )
+        };
+        let std = self.std_strings;
+        let p = match lex::skip_trivia(buf, pos) {
+            Scan::Found(p) => p,
+            Scan::NeedMore if eof => return Err(unterminated()),
+            Scan::NeedMore => return Ok(Step::NeedMore),
+        };
+        if p > pos {
+            return Ok(pass(p));
+        }
+        match buf[p] {
+            b'(' => {
+                let mut end = match lex::group_end(buf, p, std) {
+                    Scan::Found(e) => e,
+                    Scan::NeedMore if eof => return Err(unterminated()),
+                    Scan::NeedMore => return Ok(Step::NeedMore),
+                };
+                // Take every further whole row already in the buffer.
+                while let Scan::Found(comma) = lex::skip_trivia(buf, end) {
+                    if buf[comma] != b',' {
+                        break;
+                    }
+                    let Scan::Found(open) = lex::skip_trivia(buf, comma + 1) else {
+                        break;
+                    };
+                    if buf[open] != b'(' {
+                        break;
+                    }
+                    match lex::group_end(buf, open, std) {
+                        Scan::Found(e) => end = e,
+                        Scan::NeedMore => break,
+                    }
+                }
+                Ok(match plan {
+                    Some(plan) => Step::Emit(Kind::InsertRows(plan.clone()), end),
+                    None => Step::Emit(Kind::Raw, end),
+                })
+            }
+            b',' => Ok(pass(p + 1)),
+            b';' => {
+                let end = if drop && buf.get(p + 1) == Some(&b'\n') {
+                    p + 2
+                } else {
+                    p + 1
+                };
+                self.mode = Mode::Sql;
+                Ok(pass(end))
+            }
+            _ => {
+                // `ON CONFLICT DO NOTHING` and the like: the rest of the statement.
+                match lex::statement_end(buf, p, std) {
+                    Scan::Found(end) => {
+                        self.mode = Mode::Sql;
+                        Ok(pass(end))
+                    }
+                    Scan::NeedMore if eof => Err(unterminated()),
+                    Scan::NeedMore => Ok(Step::NeedMore),
+                }
+            }
+        }
+    }
+}
+
+/// For text at a line start that begins with `\.`: `Some(Some(len))` when the line is the COPY
+/// end marker (len includes the line end), `Some(None)` when it is not, `None` when the buffer
+/// ends too soon to say.
+fn terminator_len(s: &[u8], eof: bool) -> Option<Option<usize>> {
+    match s.get(2) {
+        Some(b'\n') => Some(Some(3)),
+        Some(b'\r') => match s.get(3) {
+            Some(b'\n') => Some(Some(4)),
+            Some(_) => Some(None),
+            None if eof => Some(Some(3)),
+            None => None,
+        },
+        Some(_) => Some(None),
+        None if eof => Some(Some(2)),
+        None => None,
+    }
+}
+
+/// Newlines in `s`.
+pub fn lines(s: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', s).count() as u64
+}
