@@ -17,6 +17,7 @@ mod fake;
 
 pub use dump::{Counts, Form, Spec, write_dump};
 pub use encode::{copy_text, sql_literal};
+pub use fake::Faker;
 
 /// Parses a byte count: a number with an optional unit, `KB`/`MB`/`GB`/`TB` in powers of
 /// 1000 and `KiB`/`MiB`/`GiB`/`TiB` in powers of 1024 (case ignored, the `B` optional).

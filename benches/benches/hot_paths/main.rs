@@ -1,0 +1,27 @@
+//! Criterion benches of scrub's hot paths, in bytes per second of input:
+//! each rule's transform (`rules`), COPY row splitting and rewriting (`copy`) and INSERT
+//! literal scanning and rewriting (`inserts`). Every timed iteration checks its result.
+//!
+//!     cargo bench -p scrub-benches
+//!     cargo bench -p scrub-benches -- copy     # one group
+
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+
+mod rules;
+
+/// Short runs: the groups together take about a minute on two cores.
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(20)
+}
+
+criterion_group! {
+    name = hot_paths;
+    config = config();
+    targets = rules::bench
+}
+criterion_main!(hot_paths);
