@@ -110,7 +110,11 @@ rt_check_counts() {
   expected=$(tail -n +2 "$tsv" | awk -F '\t' -v OFS='\t' -v emptied="$*" '
     BEGIN { n = split(emptied, e, " "); for (i = 1; i <= n; i++) zero[e[i]] = 1 }
     { if ($1 in zero) $2 = 0; print }' | LC_ALL=C sort)
-  diff <(printf '%s\n' "$expected") <(rt_counts "$db") >&2
+  if ! diff <(printf '%s\n' "$expected") <(rt_counts "$db") >"$BATS_TEST_TMPDIR/counts.diff"; then
+    echo "row counts differ from $tsv (< expected, > restored):" >&2
+    cat "$BATS_TEST_TMPDIR/counts.diff" >&2
+    return 1
+  fi
 }
 
 # Reads spec $1 into the associative arrays RT_RULE ("schema|table|column" -> rule) and
