@@ -24,10 +24,6 @@ setup_file() {
                    END \$\$"
 }
 
-teardown_file() {
-  rt_drop_dbs
-}
-
 PAGILA='
 public|customer|first_name|md5
 public|customer|last_name|md5:10

@@ -15,10 +15,6 @@ setup_file() {
   pg_dump --no-owner --rows-per-insert=50 -d "$SRC" >"$BATS_FILE_TMPDIR/rows50.sql"
 }
 
-teardown_file() {
-  rt_drop_dbs
-}
-
 # What fixtures/hard-cases/rules.yaml must do.
 SPEC='
 public|people|email|email

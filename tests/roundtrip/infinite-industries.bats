@@ -9,10 +9,6 @@ setup_file() {
   rt_setup_source infinite_src "$RT_REPO/fixtures/infinite-industries/infinite-industries.sql"
 }
 
-teardown_file() {
-  rt_drop_dbs
-}
-
 SPEC='
 public|users|email|email
 public|venues|email|email

@@ -9,10 +9,6 @@ setup_file() {
   rt_setup_source neotoma_src "$RT_REPO/fixtures/neotoma/neotoma.sql"
 }
 
-teardown_file() {
-  rt_drop_dbs
-}
-
 SPEC='
 ti|stewards|username|md5:10
 ti|stewards|pwd|md5:10

@@ -9,10 +9,6 @@ setup_file() {
   rt_setup_source shop_src "$RT_REPO/fixtures/shop.sql"
 }
 
-teardown_file() {
-  rt_drop_dbs
-}
-
 SPEC='
 public|customers|email|email
 public|customers|name|md5

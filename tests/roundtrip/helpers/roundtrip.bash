@@ -74,6 +74,7 @@ rt_createdb() {
 }
 
 # Drops every database rt_createdb made in this file (set RT_KEEP_DBS=1 to keep them).
+# It is the teardown_file of every file that loads these helpers.
 rt_drop_dbs() {
   [ -f "$BATS_FILE_TMPDIR/databases" ] || return 0
   [ "${RT_KEEP_DBS:-0}" = 1 ] && return 0
@@ -81,6 +82,10 @@ rt_drop_dbs() {
   sort -u "$BATS_FILE_TMPDIR/databases" | while IFS= read -r db; do
     PGOPTIONS='-c client_min_messages=warning' dropdb --if-exists "$db"
   done
+}
+
+teardown_file() {
+  rt_drop_dbs
 }
 
 # Restores plain SQL file $2 into database $1 the strict way.
