@@ -1,0 +1,43 @@
+#!/usr/bin/env bats
+# A deploy whose backup fails: the rules name a column the database does not
+# have, which the backup's own scrub check against the live schema finds.
+# The play fails, the migration never runs, nothing is published.
+
+load helpers
+
+setup_file() {
+  deploy_setup deploy_backup_fails
+  make_bucket
+  write_vars "columns: {email: email, phone: null}"
+  run deploy -e '{"app_migrate_command": "psql -v ON_ERROR_STOP=1 -c \"ALTER TABLE customers ADD COLUMN loyalty_points int\""}'
+  printf '%s\n' "$output" >"$BATS_FILE_TMPDIR/deploy.log"
+  printf '%s\n' "$status" >"$BATS_FILE_TMPDIR/deploy.status"
+}
+
+teardown_file() {
+  deploy_teardown
+}
+
+@test "the deploy fails at the backup, with the backup's reason" {
+  output=$(<"$BATS_FILE_TMPDIR/deploy.log")
+  [ "$(<"$BATS_FILE_TMPDIR/deploy.status")" -ne 0 ]
+  [ "$(recap failed)" -eq 1 ]
+  [[ "$output" == *"TASK [scrub_backup : Back up by running the script as the backup user]"* ]]
+  [[ "$output" == *"scrub check"* ]]
+  [[ "$output" == *"nothing was published"* ]]
+}
+
+@test "the migration never ran" {
+  [ "$(grep -c "TASK \[Run the release's database migrations\]" "$BATS_FILE_TMPDIR/deploy.log")" -eq 0 ]
+  [ "$(psql -d "$db" -Atc "SELECT count(*) FROM information_schema.columns WHERE column_name = 'loyalty_points'")" -eq 0 ]
+}
+
+@test "nothing was published, locally or in the bucket" {
+  run find "$prefix/var/backups/scrub/shop" -name 'shop.*'
+  [ -z "$output" ]
+  bucket=${s3_uri#s3://}
+  bucket=${bucket%%/*}
+  run aws s3api list-objects-v2 --bucket "$bucket" --prefix "${s3_uri#s3://"$bucket"/}/" --query 'KeyCount' --output text
+  [ "$status" -eq 0 ]
+  [ "$output" = 0 ]
+}
