@@ -63,7 +63,8 @@ make_bucket() {
   "$repo/scripts/s3-setup" "$s3_uri" >/dev/null
 }
 
-# write_vars RULES_OF_CUSTOMERS: the role's variables (secrets included, so 0600).
+# write_vars RULES_OF_CUSTOMERS: the role's variables (secrets included, so
+# 0600). With age_recipient set, the backups are encrypted to it.
 write_vars() {
   local password access_key secret_key
   password=$(awk -F: -v port="$PGPORT" '$2 == port || $2 == "*" { print $5; exit }' "$PGPASSFILE")
@@ -85,6 +86,7 @@ scrub_backup_s3_uri: "$s3_uri"
 scrub_backup_s3_endpoint: "$AWS_ENDPOINT_URL"
 scrub_backup_s3_access_key_id: "$access_key"
 scrub_backup_s3_secret_access_key: "$secret_key"
+scrub_backup_encrypt_to: [${age_recipient:-}]
 scrub_backup_databases:
   - name: shop
     database: "$db"

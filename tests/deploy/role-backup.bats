@@ -1,11 +1,15 @@
 #!/usr/bin/env bats
 # Tag backup after tag backup-setup: the role runs a backup now, as the
 # backup user, against the test PostgreSQL and S3 server, and real
-# artifacts appear in the backup folder and in the bucket.
+# artifacts appear in the backup folder and in the bucket, the full ones
+# encrypted to the age recipient the role was given.
 
 load helpers
 
 setup_file() {
+  age-keygen -o "$BATS_FILE_TMPDIR/age.key" 2>/dev/null
+  age_recipient=$(age-keygen -y "$BATS_FILE_TMPDIR/age.key")
+  export age_recipient
   deploy_setup deploy_role_backup
   make_bucket
   run deploy --tags backup-setup
@@ -57,14 +61,30 @@ setup() {
   gzip -dc shop.latest.anon.gz | grep -q 'COPY public.customers '
 }
 
-@test "the artifacts are in the bucket, byte for byte" {
+@test "the role's recipients file is the one the backup encrypted to" {
   cd "$dir"
+  [ "$(cat "$prefix/etc/scrub/shop.recipients")" = "$age_recipient" ]
+  [ "$(stat -c '%a %U %G' "$prefix/etc/scrub/shop.recipients")" = "640 root $deploy_user" ]
+  run_base=$(readlink shop.latest.dump)
+  run_base=${run_base%.dump}
+  for ext in dump gz; do
+    age -d -i "$BATS_FILE_TMPDIR/age.key" "$run_base.$ext.age" | cmp - "$run_base.$ext"
+  done
+}
+
+@test "the artifacts are in the bucket: the anonymized one clear, the full ones encrypted" {
+  cd "$dir"
+  run_base=$(readlink shop.latest.dump)
+  run_base=${run_base%.dump}
+  aws s3 cp --only-show-errors "$s3_uri/shop.anon.gz" "$BATS_TEST_TMPDIR/shop.anon.gz"
+  cmp shop.latest.anon.gz "$BATS_TEST_TMPDIR/shop.anon.gz"
+  for ext in dump gz; do
+    aws s3 cp --only-show-errors "$s3_uri/shop.$ext.age" "$BATS_TEST_TMPDIR/shop.$ext.age"
+    cmp "$run_base.$ext.age" "$BATS_TEST_TMPDIR/shop.$ext.age"
+  done
   bucket=${s3_uri#s3://}
   bucket=${bucket%%/*}
-  key_prefix=${s3_uri#s3://"$bucket"/}
-  for ext in dump gz anon.gz; do
-    aws s3 cp --only-show-errors "$s3_uri/shop.$ext" "$BATS_TEST_TMPDIR/shop.$ext"
-    cmp "shop.latest.$ext" "$BATS_TEST_TMPDIR/shop.$ext"
-  done
-  aws s3api head-object --bucket "$bucket" --key "$key_prefix/shop.sha256" >/dev/null
+  run aws s3api head-object --bucket "$bucket" --key "${s3_uri#s3://"$bucket"/}/shop.dump"
+  [ "$status" -ne 0 ]
+  aws s3 cp --only-show-errors "$s3_uri/shop.sha256" - | grep -q 'shop.anon.gz'
 }
