@@ -9,7 +9,7 @@ setup_file() {
   deploy_setup deploy_backup_fails
   make_bucket
   write_vars "columns: {email: email, phone: null}"
-  run deploy -e '{"app_migrate_command": "psql -v ON_ERROR_STOP=1 -c \"ALTER TABLE customers ADD COLUMN loyalty_points int\""}'
+  run deploy -e "$migration"
   printf '%s\n' "$output" >"$BATS_FILE_TMPDIR/deploy.log"
   printf '%s\n' "$status" >"$BATS_FILE_TMPDIR/deploy.status"
 }
@@ -29,7 +29,7 @@ teardown_file() {
 
 @test "the migration never ran" {
   [ "$(grep -c "TASK \[Run the release's database migrations\]" "$BATS_FILE_TMPDIR/deploy.log")" -eq 0 ]
-  [ "$(psql -d "$db" -Atc "SELECT count(*) FROM information_schema.columns WHERE column_name = 'loyalty_points'")" -eq 0 ]
+  [ "$(migrated_columns)" -eq 0 ]
 }
 
 @test "nothing was published, locally or in the bucket" {

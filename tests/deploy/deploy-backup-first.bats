@@ -8,7 +8,7 @@ load helpers
 setup_file() {
   deploy_setup deploy_backup_first
   make_bucket
-  run deploy -e '{"app_migrate_command": "psql -v ON_ERROR_STOP=1 -c \"ALTER TABLE customers ADD COLUMN loyalty_points int\""}'
+  run deploy -e "$migration"
   printf '%s\n' "$output" >"$BATS_FILE_TMPDIR/deploy.log"
   [ "$status" -eq 0 ] || { cat "$BATS_FILE_TMPDIR/deploy.log" >&2; return 1; }
 }
@@ -32,7 +32,7 @@ teardown_file() {
   schema=$(pg_restore --schema-only -f - "$dump")
   [[ "$schema" == *"CREATE TABLE public.customers"* ]]
   [[ "$schema" != *loyalty_points* ]]
-  [ "$(psql -d "$db" -Atc "SELECT count(*) FROM information_schema.columns WHERE column_name = 'loyalty_points'")" -eq 1 ]
+  [ "$(migrated_columns)" -eq 1 ]
 }
 
 @test "the pre-deploy backup reached the bucket" {

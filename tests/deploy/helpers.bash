@@ -103,12 +103,20 @@ YAML
   )
 }
 
+# The application's migration in the deploy scenarios, and what it adds.
+# shellcheck disable=SC2034 # used by the deploy-*.bats files
+migration='{"app_migrate_command": "psql -v ON_ERROR_STOP=1 -c \"ALTER TABLE customers ADD COLUMN loyalty_points int\""}'
+migrated_columns() {
+  psql -d "$db" -Atc "SELECT count(*) FROM information_schema.columns WHERE column_name = 'loyalty_points'"
+}
+
 # deploy [ANSIBLE-PLAYBOOK ARGS...]: run ansible/deploy.yml on localhost.
 deploy() {
   ansible-playbook -i "$inventory" -e "@$vars_file" "$repo/ansible/deploy.yml" "$@"
 }
 
 # recap FIELD: a number from the PLAY RECAP line of the last `run deploy`.
+# shellcheck disable=SC2154 # output is set by bats' run
 recap() {
   sed -n "s/^localhost *:.* $1=\([0-9]*\).*/\1/p" <<<"$output" | tail -n1
 }

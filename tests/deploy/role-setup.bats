@@ -17,26 +17,28 @@ teardown_file() {
   deploy_teardown
 }
 
-# mode_owner PATH: "MODE OWNER GROUP" of PATH under the root.
-mode_owner() {
-  stat -c '%a %U %G' -- "$prefix/$1"
-}
-
 @test "the files are installed with their modes and owners" {
   u=$deploy_user
-  [ "$(mode_owner usr/local/bin/scrub)" = "755 root root" ]
-  [ "$(mode_owner usr/local/lib/scrub/backup)" = "755 root root" ]
-  [ "$(mode_owner usr/local/lib/scrub/lib/common.sh)" = "644 root root" ]
-  [ "$(mode_owner etc/scrub)" = "750 root $u" ]
-  [ "$(mode_owner etc/scrub/shop.env)" = "600 $u $u" ]
-  [ "$(mode_owner etc/scrub/shop.pgpass)" = "600 $u $u" ]
-  [ "$(mode_owner etc/scrub/shop.rules.yaml)" = "640 root $u" ]
-  [ "$(mode_owner var/backups/scrub)" = "750 $u $u" ]
-  [ "$(mode_owner var/backups/scrub/shop)" = "750 $u $u" ]
-  [ "$(mode_owner etc/systemd/system/scrub-backup@.service)" = "644 root root" ]
-  [ "$(mode_owner etc/systemd/system/scrub-backup@.timer)" = "644 root root" ]
-  [ "$(mode_owner etc/systemd/system/scrub-backup@.service.d/role.conf)" = "644 root root" ]
-  [ "$(mode_owner etc/systemd/system/scrub-backup@shop.timer.d/schedule.conf)" = "644 root root" ]
+  while read -r path want; do
+    got=$(stat -c '%a %U %G' -- "$prefix/$path")
+    [ "$got" = "$want" ] || { echo "$path: $got, want $want"; false; }
+  done <<TABLE
+usr/local/bin/scrub 755 root root
+usr/local/lib/scrub/backup 755 root root
+usr/local/lib/scrub/restore 755 root root
+usr/local/lib/scrub/s3-setup 755 root root
+usr/local/lib/scrub/lib/common.sh 644 root root
+etc/scrub 750 root $u
+etc/scrub/shop.env 600 $u $u
+etc/scrub/shop.pgpass 600 $u $u
+etc/scrub/shop.rules.yaml 640 root $u
+var/backups/scrub 750 $u $u
+var/backups/scrub/shop 750 $u $u
+etc/systemd/system/scrub-backup@.service 644 root root
+etc/systemd/system/scrub-backup@.timer 644 root root
+etc/systemd/system/scrub-backup@.service.d/role.conf 644 root root
+etc/systemd/system/scrub-backup@shop.timer.d/schedule.conf 644 root root
+TABLE
   [ ! -e "$prefix/etc/scrub/shop.recipients" ]
 
   # What was copied is what the repository holds.
