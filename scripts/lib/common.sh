@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Functions shared by scripts/backup, s3-setup, fetchdb, populatedb and restore.
+# Sourced, never run. The caller sets `set -Eeuo pipefail` itself.
+
+PROG=${PROG:-$(basename "$0")}
+
+# Exit codes every script uses the same way; each script adds its own from 3 up.
+readonly EX_USAGE=2
+
+log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PROG" "$*" >&2; }
+
+# die CODE MESSAGE: logs the message and exits with CODE.
+die() {
+  local code=$1
+  shift
+  log "error: $*"
+  exit "$code"
+}
+
+# require_file WHAT FILE: dies unless FILE is a readable regular file.
+require_file() {
+  if ! [ -f "$2" ] || ! [ -r "$2" ]; then die "$EX_USAGE" "$1: cannot read the file '$2'"; fi
+}
+
+# load_env_file FILE: exports the KEY=VALUE lines of FILE. The format is the
+# one systemd's EnvironmentFile= reads (blank lines and # comments ignored, an
+# optional `export `, one pair of surrounding quotes stripped), so the same
+# file serves the unit and a manual run. The file is parsed, never executed.
+# It may hold PGPASSWORD, so a file that group or others may read or write is
+# refused.
+load_env_file() {
+  local file=$1 mode line key value n=0
+  require_file "env file" "$file"
+  mode=$(stat -L -c %a -- "$file")
+  if (((8#$mode & 8#077) != 0)); then
+    die "$EX_USAGE" "env file $file has mode $mode: group or others have access to it; it may hold secrets, run: chmod 600 $file"
+  fi
+  while IFS= read -r line || [ -n "$line" ]; do
+    n=$((n + 1))
+    line=${line#"${line%%[![:space:]]*}"}
+    case $line in '' | '#'*) continue ;; esac
+    if ! [[ $line =~ ^(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]]; then
+      die "$EX_USAGE" "$file:$n: expected KEY=VALUE"
+    fi
+    key=${BASH_REMATCH[2]}
+    value=${BASH_REMATCH[3]}
+    if [[ $value =~ ^\"(.*)\"$ || $value =~ ^\'(.*)\'$ ]]; then
+      value=${BASH_REMATCH[1]}
+    fi
+    export "$key=$value"
+  done <"$file"
+}
+
+# parse_s3_uri URI: sets S3_BUCKET and S3_PREFIX (no trailing slash, may be
+# empty) from s3://bucket/prefix.
+parse_s3_uri() {
+  local uri=$1
+  if ! [[ $uri =~ ^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/(.*))?$ ]]; then
+    die "$EX_USAGE" "not an S3 URI: '$uri' (expected s3://bucket/prefix)"
+  fi
+  # shellcheck disable=SC2034 # read by the caller
+  S3_BUCKET=${BASH_REMATCH[1]}
+  S3_PREFIX=${BASH_REMATCH[3]}
+  S3_PREFIX=${S3_PREFIX%/}
+}
+
+# s3_key NAME: the object key of NAME under S3_PREFIX.
+s3_key() { printf '%s%s' "${S3_PREFIX:+$S3_PREFIX/}" "$1"; }
+
+# s3cli ARGS...: the aws CLI, pointed at S3_ENDPOINT when it is set. Keys
+# come from the AWS CLI's own credential chain (credentials file, instance
+# role, AWS_* variables), never from the command line.
+s3cli() {
+  local args=()
+  if [ -n "${S3_ENDPOINT:-}" ]; then args+=(--endpoint-url "$S3_ENDPOINT"); fi
+  AWS_PAGER='' aws "${args[@]}" "$@"
+}
+
+# sha256_of FILE: prints the SHA-256 of FILE in hex.
+sha256_of() {
+  local sum
+  sum=$(sha256sum -- "$1")
+  printf '%s\n' "${sum%% *}"
+}
+
+# maintenance_sql [psql options...]: runs the SQL on stdin in the database for
+# CREATE and DROP DATABASE (MAINTENANCE_DB, default postgres), prints the
+# result unaligned.
+maintenance_sql() { psql -X -q -At -w -v ON_ERROR_STOP=1 -d "${MAINTENANCE_DB:-postgres}" "$@"; }
+
+# db_exists NAME: whether the database NAME exists.
+db_exists() {
+  local n
+  n=$(maintenance_sql -v db="$1" <<<"SELECT count(*) FROM pg_database WHERE datname = :'db';") ||
+    die 1 "cannot query the PostgreSQL server at ${PGHOST:-the local socket}:${PGPORT:-5432}"
+  [ "$n" != 0 ]
+}
+
+# decompress FILE: writes FILE's content to stdout, gunzipping or unzstding
+# it when its first bytes say so; anything else is passed through as is.
+decompress() {
+  local magic
+  magic=$(head -c 4 -- "$1" | od -An -tx1 | tr -d ' \n')
+  case $magic in
+    1f8b*) gzip -dc -- "$1" ;;
+    28b52ffd) zstd -dcq -- "$1" ;;
+    *) cat -- "$1" ;;
+  esac
+}
