@@ -1,1 +1,127 @@
-fn main() {}
+//! `scrub`: the command-line program. See the README for the rules file and examples.
+//!
+//! Exit status: 0 success, 1 bad data (or a rule that matched nothing, or a problem `check`
+//! found), 2 bad usage or a bad rules file. A closed standard output ends the run quietly.
+
+mod check;
+mod cli;
+mod compress;
+mod input;
+mod parallel;
+mod sink;
+mod summary;
+
+use std::io::ErrorKind;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::Parser;
+use scrub_rules::RuleSet;
+
+use crate::cli::{Cli, Command, RunArgs};
+use crate::parallel::{RunError, Settings};
+
+/// A failed run: what to print, and the exit status.
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn data(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 1,
+            message: message.into(),
+        }
+    }
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Check(args)) => check::run(&args),
+        None => scrub(cli.run),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            if !f.message.is_empty() {
+                eprintln!("{}", f.message.trim_end());
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// Reads and validates a rules file; failures are usage errors (exit 2).
+pub fn load_rules(path: &Path) -> Result<RuleSet, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::usage(format!(
+            "scrub: cannot read the rules file {}: {e}",
+            path.display()
+        ))
+    })?;
+    RuleSet::from_yaml(&text).map_err(|e| Failure::usage(format!("scrub: {}: {e}", path.display())))
+}
+
+fn scrub(args: RunArgs) -> Result<(), Failure> {
+    let started = Instant::now();
+    let rules_path = args.rules.expect("clap requires --config");
+    let rules = Arc::new(load_rules(&rules_path)?);
+    let input_name = input::display_name(args.input.as_deref());
+    let input =
+        input::open(args.input.as_ref()).map_err(|e| Failure::data(format!("scrub: {e:#}")))?;
+    let jobs = args
+        .jobs
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let seed = args.seed.unwrap_or_else(rand::random);
+    let settings = Settings {
+        jobs,
+        seed,
+        compress: args.compress,
+        chunk_size: args.chunk_size,
+    };
+
+    let mut sink = sink::Sink::open(args.output.as_deref())
+        .map_err(|e| Failure::data(format!("scrub: {e:#}")))?;
+    let totals = match parallel::run(input, rules, sink.writer(), settings) {
+        Ok(t) => t,
+        Err(RunError::Write(e)) if e.kind() == ErrorKind::BrokenPipe => return Ok(()),
+        Err(RunError::Data(e)) => return Err(Failure::data(format!("scrub: {input_name}:{e}"))),
+        Err(e) => return Err(Failure::data(format!("scrub: {input_name}: {e}"))),
+    };
+    if !totals.report.unmatched.is_empty() {
+        let mut message = String::new();
+        for u in &totals.report.unmatched {
+            message.push_str(&format!("scrub: {}:{u}\n", rules_path.display()));
+        }
+        message.push_str(&format!(
+            "scrub: {} rule(s) matched nothing in {input_name}; a misspelt rule would leak, so no output was kept",
+            totals.report.unmatched.len()
+        ));
+        return Err(Failure::data(message));
+    }
+    match sink.commit() {
+        Ok(()) => {}
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == ErrorKind::BrokenPipe) =>
+        {
+            return Ok(());
+        }
+        Err(e) => return Err(Failure::data(format!("scrub: {e:#}"))),
+    }
+    if !args.quiet {
+        eprint!("{}", summary::render(&totals, jobs, started.elapsed()));
+    }
+    Ok(())
+}

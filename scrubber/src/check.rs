@@ -187,14 +187,14 @@ ALTER TABLE ONLY public.users ADD CONSTRAINT users_team_fk FOREIGN KEY (team_id)
             "tables:\n  users:\n    columns:\n      email: email\n      code: md5\n      age: md5\n      id: null\n      nickname: md5\n  teams:\n    columns:\n      id: {md5: 8}\n  nosuch:\n    columns:\n      a: md5\n",
         );
         let expect = [
-            "line 4 column 7: public.users.email: `email` gives every row the same value, but the column is UNIQUE",
-            "line 5 column 7: public.users.code: `md5` writes 32 characters, but the column is character(8)",
-            "line 6 column 7: public.users.age: `md5` writes text, but the column is integer",
-            "line 7 column 7: public.users.id: `null` on a NOT NULL column",
-            "line 8 column 7: public.users.nickname: no such column",
-            "line 11 column 7: public.teams.id: `md5:8` writes text, but the column is integer",
-            "line 11 column 7: public.teams.id: a foreign key of public.users references this column",
-            "line 12 column 3: public.nosuch: no such table",
+            "4:7: public.users.email: `email` gives every row the same value, but the column is UNIQUE",
+            "5:7: public.users.code: `md5` writes 32 characters, but the column is character(8)",
+            "6:7: public.users.age: `md5` writes text, but the column is integer",
+            "7:7: public.users.id: `null` on a NOT NULL column",
+            "8:7: public.users.nickname: no such column",
+            "11:7: public.teams.id: `md5:8` writes text, but the column is integer",
+            "11:7: public.teams.id: a foreign key of public.users references this column",
+            "12:3: public.nosuch: no such table",
         ];
         assert_eq!(f.len(), expect.len(), "{f:#?}");
         for (got, want) in f.iter().zip(expect) {

@@ -205,9 +205,28 @@ pub fn statement_end(buf: &[u8], from: usize, std_strings: bool) -> Scan {
     }
 }
 
-/// Skips white space and comments from `from`: the index of the next code byte.
+/// Skips white space and comments from `from`: the index of the next other byte.
 pub fn skip_trivia(buf: &[u8], from: usize) -> Scan {
-    scan_code(buf, from, from, true, |_, b| !b.is_ascii_whitespace())
+    let mut i = from;
+    while i < buf.len() {
+        match buf[i] {
+            b if b.is_ascii_whitespace() => i += 1,
+            b'-' | b'/' => match (buf[i], buf.get(i + 1)) {
+                (_, None) => return Scan::NeedMore,
+                (b'-', Some(b'-')) => match memchr(b'\n', &buf[i + 2..]) {
+                    Some(k) => i += 2 + k + 1,
+                    None => return Scan::NeedMore,
+                },
+                (b'/', Some(b'*')) => match skip_block_comment(buf, i + 2) {
+                    Some(end) => i = end,
+                    None => return Scan::NeedMore,
+                },
+                _ => return Scan::Found(i),
+            },
+            _ => return Scan::Found(i),
+        }
+    }
+    Scan::NeedMore
 }
 
 /// From a `(` at `from`, the index just past its matching `)`.

@@ -31,6 +31,11 @@ pub struct RuledField {
 }
 
 impl Plan {
+    /// Whether the plan changes anything (a table with only `keep` rules passes through).
+    pub fn changes_data(&self) -> bool {
+        self.drop_rows || !self.ruled.is_empty()
+    }
+
     pub fn context(&self) -> String {
         format!("{} {}", self.statement, self.table)
     }

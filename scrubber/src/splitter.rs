@@ -349,7 +349,8 @@ impl Splitter {
             },
         };
         self.matches.saw(rules, &columns);
-        Plan::build(table, statement, &columns, rules, self.std_strings, line).map(Some)
+        let plan = Plan::build(table, statement, &columns, rules, self.std_strings, line)?;
+        Ok(plan.changes_data().then_some(plan))
     }
 
     fn copy_step(&mut self, buf: &[u8], pos: usize, eof: bool) -> Result<Step, DataError> {

@@ -1,0 +1,59 @@
+//! `scrub check`: validate a rules file, and check it against a schema.
+
+use std::io;
+use std::sync::Arc;
+
+use scrub_rules::RuleSet;
+use scrubber::Chunker;
+
+use crate::cli::CheckArgs;
+use crate::{Failure, input, load_rules};
+
+pub fn run(args: &CheckArgs) -> Result<(), Failure> {
+    let rules = load_rules(&args.rules)?;
+    let rules_name = args.rules.display();
+    let column_rules: usize = rules.tables().iter().map(|t| t.columns.len()).sum();
+    let Some(schema) = &args.schema else {
+        println!(
+            "{rules_name}: {} table(s), {column_rules} column rule(s): valid",
+            rules.tables().len()
+        );
+        return Ok(());
+    };
+    let schema_name = schema.display();
+    let reader = input::open(Some(schema)).map_err(|e| Failure::data(format!("scrub: {e:#}")))?;
+    // Read the schema through the same splitter as a run, with no rules: it only learns.
+    let mut chunker = Chunker::new(
+        reader,
+        Arc::new(RuleSet::default()),
+        scrubber::DEFAULT_CHUNK_SIZE,
+    );
+    loop {
+        match chunker.next_chunk() {
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => return Err(Failure::data(format!("scrub: {schema_name}:{e}"))),
+        }
+    }
+    let report = chunker
+        .finish()
+        .map_err(|e| Failure::data(format!("scrub: {schema_name}:{e}")))?;
+    let findings = scrubber::check_rules(&rules, &report.catalog);
+    if findings.is_empty() {
+        println!(
+            "{rules_name}: {} table(s), {column_rules} column rule(s): all match {schema_name}",
+            rules.tables().len()
+        );
+        return Ok(());
+    }
+    let mut out = String::new();
+    for f in &findings {
+        out.push_str(&format!("{rules_name}:{f}\n"));
+    }
+    out.push_str(&format!(
+        "scrub check: {} problem(s) with {rules_name} against {schema_name}",
+        findings.len()
+    ));
+    let _ = io::Write::flush(&mut io::stdout());
+    Err(Failure::data(out))
+}

@@ -1,0 +1,77 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::compress::Compression;
+
+/// Rewrites the table data of a pg_dump plain-SQL stream by the rules of a YAML file and
+/// passes every other byte through untouched.
+#[derive(Debug, Parser)]
+#[command(
+    name = "scrub",
+    version,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validates a rules file and, given a schema, reports every rule that would break the
+    /// restore or leak.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The rules file (YAML).
+    #[arg(short = 'c', long = "config", value_name = "RULES", required = true)]
+    pub rules: Option<PathBuf>,
+
+    /// The dump to read (plain SQL, or gzip/zstd of it); standard input when absent or `-`.
+    #[arg(value_name = "INPUT")]
+    pub input: Option<PathBuf>,
+
+    /// Write here instead of standard output: a temporary file in the same folder, synced and
+    /// renamed into place only when the whole run succeeded.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Compress the output: gzip[:LEVEL] or zstd[:LEVEL], in parallel.
+    #[arg(long, value_name = "ALGO[:LEVEL]", value_parser = Compression::parse)]
+    pub compress: Option<Compression>,
+
+    /// Worker threads [default: all cores].
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+
+    /// Seed for random rules: the same seed gives byte-identical output at any -j.
+    #[arg(long, env = "SCRUB_SEED", value_name = "S")]
+    pub seed: Option<u64>,
+
+    /// No summary on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Bytes per chunk handed to a worker.
+    #[arg(long, hide = true, default_value_t = scrubber::DEFAULT_CHUNK_SIZE)]
+    pub chunk_size: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The rules file (YAML).
+    #[arg(short = 'c', long = "config", value_name = "RULES")]
+    pub rules: PathBuf,
+
+    /// A schema to check the rules against: a plain dump or `pg_dump --schema-only` output.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+}

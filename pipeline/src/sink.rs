@@ -1,0 +1,76 @@
+//! Where the output goes: standard output, or a file that appears only when complete.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use tempfile::NamedTempFile;
+
+const BUFFER: usize = 256 * 1024;
+
+pub enum Sink {
+    Stdout(BufWriter<io::Stdout>),
+    /// A temporary file beside the destination; dropped (and so deleted) unless committed.
+    File {
+        tmp: BufWriter<NamedTempFile>,
+        dest: PathBuf,
+    },
+}
+
+impl Sink {
+    pub fn open(output: Option<&Path>) -> Result<Sink> {
+        match output {
+            None => Ok(Sink::Stdout(BufWriter::with_capacity(BUFFER, io::stdout()))),
+            Some(dest) => {
+                let dir = match dest.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d,
+                    _ => Path::new("."),
+                };
+                let name = dest
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let tmp = tempfile::Builder::new()
+                    .prefix(&format!(".{name}."))
+                    .suffix(".tmp")
+                    .tempfile_in(dir)
+                    .with_context(|| {
+                        format!("cannot create a temporary file in {}", dir.display())
+                    })?;
+                Ok(Sink::File {
+                    tmp: BufWriter::with_capacity(BUFFER, tmp),
+                    dest: dest.to_owned(),
+                })
+            }
+        }
+    }
+
+    pub fn writer(&mut self) -> &mut (dyn Write + Send) {
+        match self {
+            Sink::Stdout(w) => w,
+            Sink::File { tmp, .. } => tmp,
+        }
+    }
+
+    /// Flushes and, for a file, syncs it and renames it into place.
+    pub fn commit(self) -> Result<()> {
+        match self {
+            Sink::Stdout(mut w) => w.flush().map_err(Into::into),
+            Sink::File { tmp, dest } => {
+                let tmp = tmp
+                    .into_inner()
+                    .map_err(|e| e.into_error())
+                    .context("cannot write the output")?;
+                tmp.as_file().sync_all().context("cannot sync the output")?;
+                tmp.persist(&dest).with_context(|| {
+                    format!("cannot rename the output into place as {}", dest.display())
+                })?;
+                if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    File::open(dir).and_then(|d| d.sync_all()).ok();
+                }
+                Ok(())
+            }
+        }
+    }
+}
