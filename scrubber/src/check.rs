@@ -21,11 +21,7 @@ pub struct Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "line {} column {}: {}",
-            self.at.line, self.at.column, self.table
-        )?;
+        write!(f, "{}:{}: {}", self.at.line, self.at.column, self.table)?;
         if let Some(c) = &self.column {
             write!(f, ".{c}")?;
         }

@@ -154,12 +154,12 @@ impl std::fmt::Display for Unmatched {
         match &self.column {
             None => write!(
                 f,
-                "line {} column {}: table {} never appears in the dump",
+                "{}:{}: table {} never appears in the dump",
                 self.line, self.col, self.table
             ),
             Some(c) => write!(
                 f,
-                "line {} column {}: column {}.{} never appears in the dump",
+                "{}:{}: column {}.{} never appears in the dump",
                 self.line, self.col, self.table, c
             ),
         }

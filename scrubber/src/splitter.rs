@@ -238,6 +238,8 @@ impl Splitter {
 
     /// Follows the statements that change how later ones read.
     fn learn(&mut self, word: &[u8], text: &[u8]) {
+        // Settings and tables may change what the next INSERT header means.
+        self.last_insert = None;
         let upper =
             |n: usize| String::from_utf8_lossy(&text[..text.len().min(n)]).to_ascii_uppercase();
         if word.eq_ignore_ascii_case(b"SET")
@@ -551,6 +553,9 @@ impl Splitter {
             }
             b',' => Ok(pass(p + 1)),
             b';' => {
+                if drop && p + 1 == buf.len() && !eof {
+                    return Ok(Step::NeedMore); // to drop the line end too, whatever the chunking
+                }
                 let end = if drop && buf.get(p + 1) == Some(&b'\n') {
                     p + 2
                 } else {
