@@ -19,6 +19,7 @@ teardown() { bk_teardown; }
 }
 
 @test "the env file is data, not a script" {
+  # shellcheck disable=SC2016 # the $( ) must reach the file as text
   printf 'BACKUP_NAME=$(touch %s/pwned)\n' "$BATS_TEST_TMPDIR" >>"$BK_ENV"
   run bk_backup
   echo "$output"

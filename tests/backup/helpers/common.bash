@@ -19,8 +19,9 @@ bk_fail() {
 }
 
 bk_require_servers() {
-  [ -n "${PGHOST:-}" ] && [ -n "${PGPORT:-}" ] ||
+  if [ -z "${PGHOST:-}" ] || [ -z "${PGPORT:-}" ]; then
     bk_fail "PGHOST/PGPORT are not set: run scripts/test, or eval \"\$(scripts/ci/start-postgres DIR)\""
+  fi
   psql -XAtq -d postgres -c 'SELECT 1' >/dev/null || bk_fail "no PostgreSQL server at $PGHOST:$PGPORT"
   [ -n "${AWS_ENDPOINT_URL:-}" ] ||
     bk_fail "AWS_ENDPOINT_URL is not set: run scripts/test, or eval \"\$(scripts/ci/start-s3 DIR)\""
@@ -108,7 +109,7 @@ bk_backup() { "$BK_REPO/scripts/backup" --env "$BK_ENV"; }
 bk_runs() {
   local m
   for m in "$BK_DIR"/app.*.sha256; do
-    [ -f "$m" ] && [ ! -L "$m" ] || continue
+    if [ ! -f "$m" ] || [ -L "$m" ]; then continue; fi
     m=${m##*/app.}
     printf '%s\n' "${m%.sha256}"
   done | sort
@@ -177,6 +178,7 @@ bk_previous_good_run() {
 # bk_assert_failed_cleanly STATUS: the failing run (bats' `run`) exited STATUS, left
 # BK_DIR as bk_previous_good_run saw it and uploaded nothing.
 bk_assert_failed_cleanly() {
+  # shellcheck disable=SC2154 # set by bats' run
   [ "$status" -eq "$1" ] || bk_fail "exit $status, expected $1"
   bk_assert_untouched "$BK_BEFORE"
   bk_assert_nothing_uploaded
