@@ -1,0 +1,401 @@
+//! The built `scrub` binary, end to end: exit codes, messages, files, compression, threads.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const RULES: &str =
+    "tables:\n  public.users:\n    columns:\n      email: email\n      name: {md5: 8}\n";
+
+fn scrub() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_scrub"))
+}
+
+fn run(cmd: &mut Command, stdin: Option<Vec<u8>>) -> Output {
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    if let Some(data) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&data);
+        });
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A dump of `rows` users rows plus an unruled table, in COPY form.
+fn dump(rows: usize) -> Vec<u8> {
+    let mut d = b"SET standard_conforming_strings = on;\nCREATE TABLE public.users (id integer, email text, name text);\nCOPY public.users (id, email, name) FROM stdin;\n".to_vec();
+    for i in 0..rows {
+        d.extend_from_slice(format!("{i}\tuser{i}@corp.example\tName\\t{i}\n").as_bytes());
+    }
+    d.extend_from_slice(b"\\.\n\nCOPY public.other (a) FROM stdin;\nuser1@corp.example\n\\.\n");
+    d
+}
+
+struct Dir(tempfile::TempDir);
+
+impl Dir {
+    fn new() -> Dir {
+        Dir(tempfile::tempdir().unwrap())
+    }
+    fn file(&self, name: &str, content: &[u8]) -> PathBuf {
+        let p = self.0.path().join(name);
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.path().join(name)
+    }
+    fn names(&self) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.0.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+#[test]
+fn rewrites_a_file_and_stdin_alike_with_a_summary_on_stderr() {
+    let dir = Dir::new();
+    let rules = dir.file("rules.yaml", RULES.as_bytes());
+    let input = dir.file("dump.sql", &dump(3));
+    let from_file = run(
+        scrub().args(["--seed", "1", "-c"]).arg(&rules).arg(&input),
+        None,
+    );
+    assert!(from_file.status.success(), "{}", stderr(&from_file));
+    let out = String::from_utf8(from_file.stdout.clone()).unwrap();
+    assert!(out.contains("0\tnobody@example.com\t") && !out.contains("user0@corp"));
+    assert!(
+        out.contains("\nuser1@corp.example\n"),
+        "the unruled table is untouched"
+    );
+    assert!(
+        stderr(&from_file).contains("public.users: 3 rows; email (email) 3, name (md5:8) 3"),
+        "{}",
+        stderr(&from_file)
+    );
+    let from_stdin = run(
+        scrub().args(["-q", "--seed", "1", "-c"]).arg(&rules),
+        Some(dump(3)),
+    );
+    assert_eq!(from_stdin.stdout, from_file.stdout);
+    assert!(from_stdin.stderr.is_empty(), "-q is quiet");
+}
+
+#[test]
+fn output_file_appears_only_when_the_run_succeeds() {
+    let dir = Dir::new();
+    let good = dir.file("rules.yaml", RULES.as_bytes());
+    let typo = dir.file("typo.yaml", b"tables:\n  public.users:\n    columns:\n      email: email\n  public.usres:\n    columns:\n      email: email\n");
+    let input = dir.file("dump.sql", &dump(10));
+    let out = dir.path("anon.sql");
+    let o = run(
+        scrub().arg("-c").arg(&typo).arg("-o").arg(&out).arg(&input),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("typo.yaml:5:3: table public.usres never appears in the dump"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        dir.names(),
+        ["dump.sql", "rules.yaml", "typo.yaml"],
+        "no output and no temporary file left"
+    );
+    let o = run(
+        scrub()
+            .arg("-q")
+            .arg("-c")
+            .arg(&good)
+            .arg("-o")
+            .arg(&out)
+            .arg(&input),
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "nothing on stdout with -o");
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("nobody@example.com")
+    );
+    assert_eq!(
+        dir.names(),
+        ["anon.sql", "dump.sql", "rules.yaml", "typo.yaml"]
+    );
+}
+
+#[test]
+fn exit_codes_and_messages_say_what_and_where() {
+    let dir = Dir::new();
+    let input = dir.file("dump.sql", &dump(2));
+    let bad_rules = dir.file(
+        "bad.yaml",
+        b"tables:\n  users:\n    columns:\n      email: emial\n",
+    );
+    let o = run(scrub().arg("-c").arg(&bad_rules).arg(&input), None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("bad.yaml: ")
+            && stderr(&o).contains("line 4 column 14")
+            && stderr(&o).contains("unknown rule `emial`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(scrub().arg("--no-such-flag"), None);
+    assert_eq!(o.status.code(), Some(2));
+    let rules = dir.file("rules.yaml", RULES.as_bytes());
+    let broken = dir.file(
+        "broken.sql",
+        b"COPY public.users (id, email, name) FROM stdin;\n1\ta\tb\n2\tc\n\\.\n",
+    );
+    let o = run(scrub().arg("-c").arg(&rules).arg(&broken), None);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o).trim(),
+        format!(
+            "scrub: {}:3: COPY public.users: the row has 2 fields, the COPY statement lists 3 columns",
+            broken.display()
+        )
+    );
+    let o = run(
+        scrub().arg("-c").arg(&rules).arg(dir.path("missing.sql")),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("cannot open") && stderr(&o).contains("missing.sql"));
+}
+
+#[test]
+fn same_seed_same_bytes_at_any_thread_count_and_chunk_size() {
+    let dir = Dir::new();
+    let rules = dir.file("rules.yaml", RULES.as_bytes());
+    let input = dir.file("dump.sql", &dump(50_000));
+    let base = run(
+        scrub()
+            .args(["-q", "-j1", "--seed", "42", "-c"])
+            .arg(&rules)
+            .arg(&input),
+        None,
+    );
+    assert!(base.status.success());
+    for args in [
+        ["-j8", "--chunk-size", "1000"],
+        ["-j2", "--chunk-size", "65536"],
+        ["-j3", "--chunk-size", "17"],
+    ] {
+        let o = run(
+            scrub()
+                .arg("-q")
+                .args(args)
+                .args(["--seed", "42", "-c"])
+                .arg(&rules)
+                .arg(&input),
+            None,
+        );
+        assert!(o.stdout == base.stdout, "{args:?} differs");
+    }
+    let env_seed = run(
+        scrub()
+            .arg("-q")
+            .env("SCRUB_SEED", "42")
+            .arg("-c")
+            .arg(&rules)
+            .arg(&input),
+        None,
+    );
+    assert!(
+        env_seed.stdout == base.stdout,
+        "SCRUB_SEED works like --seed"
+    );
+    let other = run(
+        scrub()
+            .args(["-q", "--seed", "43", "-c"])
+            .arg(&rules)
+            .arg(&input),
+        None,
+    );
+    assert!(other.stdout != base.stdout, "another seed, other values");
+}
+
+fn gunzip(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(data)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+#[test]
+fn reads_and_writes_gzip_and_zstd() {
+    let dir = Dir::new();
+    let rules = dir.file("rules.yaml", RULES.as_bytes());
+    let plain = dump(20_000);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&plain).unwrap();
+    let gz_input = dir.file("dump.sql.gz", &gz.finish().unwrap());
+    let zst_input = dir.file(
+        "dump.sql.zst",
+        &zstd::encode_all(plain.as_slice(), 3).unwrap(),
+    );
+    let plain_input = dir.file("dump.sql", &plain);
+    let expected = run(
+        scrub()
+            .args(["-q", "--seed", "5", "-c"])
+            .arg(&rules)
+            .arg(&plain_input),
+        None,
+    )
+    .stdout;
+    for input in [&gz_input, &zst_input] {
+        let o = run(
+            scrub()
+                .args(["-q", "--seed", "5", "-c"])
+                .arg(&rules)
+                .arg(input),
+            None,
+        );
+        assert!(
+            o.stdout == expected,
+            "{} decodes to the same dump",
+            input.display()
+        );
+    }
+    let o = run(
+        scrub()
+            .args([
+                "-q",
+                "--seed",
+                "5",
+                "--compress",
+                "gzip:1",
+                "--chunk-size",
+                "100000",
+                "-c",
+            ])
+            .arg(&rules)
+            .arg(&plain_input),
+        None,
+    );
+    assert!(
+        gunzip(&o.stdout) == expected,
+        "--compress gzip gives the same dump"
+    );
+    let o = run(
+        scrub()
+            .args(["-q", "--seed", "5", "--compress", "zstd", "-j2", "-c"])
+            .arg(&rules)
+            .arg(&plain_input),
+        None,
+    );
+    assert!(
+        zstd::decode_all(o.stdout.as_slice()).unwrap() == expected,
+        "--compress zstd gives the same dump"
+    );
+    let o = run(
+        scrub()
+            .args(["-q", "--compress", "gzip:12", "-c"])
+            .arg(&rules)
+            .arg(&plain_input),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "bad level is a usage error");
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let dir = Dir::new();
+    let rules = dir.file("rules.yaml", RULES.as_bytes());
+    let input = dir.file("dump.sql", &dump(300_000));
+    let mut child = scrub()
+        .arg("-c")
+        .arg(&rules)
+        .arg(&input)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 10];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // then the pipe closes
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        o.stderr.is_empty(),
+        "no message on a closed pipe: {}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn check_validates_rules_and_reports_against_a_schema() {
+    let dir = Dir::new();
+    let schema = dir.file(
+        "schema.sql",
+        b"CREATE TABLE public.users (id integer NOT NULL, email character varying(10) NOT NULL, name text);\nALTER TABLE ONLY public.users ADD CONSTRAINT users_email_key UNIQUE (email);\n",
+    );
+    let good = dir.file(
+        "good.yaml",
+        b"tables:\n  users:\n    columns:\n      email: {md5: 10}\n      name: null\n",
+    );
+    let o = run(
+        scrub()
+            .args(["check", "-c"])
+            .arg(&good)
+            .arg("--schema")
+            .arg(&schema),
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("all match"));
+    let bad = dir.file(
+        "bad.yaml",
+        b"tables:\n  users:\n    columns:\n      email: email\n      id: null\n      nmae: md5\n",
+    );
+    let o = run(
+        scrub()
+            .args(["check", "-c"])
+            .arg(&bad)
+            .arg("--schema")
+            .arg(&schema),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    let name = bad.display().to_string();
+    for want in [
+        format!("{name}:4:7: public.users.email: `email` gives every row the same value"),
+        format!(
+            "{name}:4:7: public.users.email: `email` writes 18 characters, but the column is character varying(10)"
+        ),
+        format!("{name}:5:7: public.users.id: `null` on a NOT NULL column"),
+        format!("{name}:6:7: public.users.nmae: no such column"),
+    ] {
+        assert!(e.contains(&want), "missing {want:?} in\n{e}");
+    }
+    let o = run(scrub().args(["check", "-c"]).arg(&good), None);
+    assert!(o.status.success());
+    let o = run(
+        scrub()
+            .args(["check", "-c"])
+            .arg(dir.file("x.yaml", b"tables: [")),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(Path::new(&name).exists());
+}
