@@ -54,6 +54,7 @@ public|employee|address|md5
 public|employee|phone|null
 public|employee|fax|null
 public|employee|email|email:staff@example.org
+public|invoice|billing_address|md5
 public|playlist_track||rows:none
 '
 CHINOOK_TRACES=('luisg@embraer.com.br' 'andrew@chinookcorp.com' '+55 (12) 3923-5555' 'Av. Brigadeiro Faria Lima, 2170')
@@ -113,8 +114,9 @@ no_trace() {
       echo "'$s' is not in $original: pick another trace" >&2
       return 1
     fi
-    if grep -nF -- "$s" "$scrubbed" | cut -c1-160 >&2; then
-      echo "^ '$s' is still in the scrubbed $scrubbed" >&2
+    if grep -qF -- "$s" "$scrubbed"; then
+      echo "'$s' is still in the scrubbed $scrubbed, for example:" >&2
+      grep -m3 -nF -- "$s" "$scrubbed" | cut -c1-160 >&2
       return 1
     fi
   done
