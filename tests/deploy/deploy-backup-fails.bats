@@ -37,7 +37,7 @@ teardown_file() {
   [ -z "$output" ]
   bucket=${s3_uri#s3://}
   bucket=${bucket%%/*}
-  run aws s3api list-objects-v2 --bucket "$bucket" --prefix "${s3_uri#s3://"$bucket"/}/" --query 'KeyCount' --output text
+  run aws s3api list-objects-v2 --bucket "$bucket" --prefix "${s3_uri#s3://"$bucket"/}/" --query 'length(Contents || `[]`)' --output text
   [ "$status" -eq 0 ]
   [ "$output" = 0 ]
 }
