@@ -69,14 +69,17 @@ roundtrip() {
   roundtrip rows50
 }
 
-@test "-j1 and -j2 with the same --seed give byte-identical output, another seed does not" {
+@test "-j1, -j2 and tiny chunks with the same --seed give byte-identical output, another seed does not" {
   local rules=$RT_REPO/fixtures/hard-cases/rules.yaml dir=$BATS_TEST_TMPDIR flavour
-  for flavour in copy rows50; do
+  for flavour in copy column-inserts rows50; do
     rt_scrub -q -j1 --seed 7 -c "$rules" -o "$dir/$flavour.j1" "$BATS_FILE_TMPDIR/$flavour.sql"
     rt_scrub -q -j2 --seed 7 -c "$rules" -o "$dir/$flavour.j2" "$BATS_FILE_TMPDIR/$flavour.sql"
+    # --chunk-size (hidden, for tests): many small chunks, so rows and values straddle them
+    rt_scrub -q -j2 --seed 7 --chunk-size 4096 -c "$rules" -o "$dir/$flavour.small" "$BATS_FILE_TMPDIR/$flavour.sql"
     SCRUB_SEED=7 rt_scrub -q -j2 -c "$rules" <"$BATS_FILE_TMPDIR/$flavour.sql" >"$dir/$flavour.env"
     rt_scrub -q -j2 --seed 8 -c "$rules" -o "$dir/$flavour.seed8" "$BATS_FILE_TMPDIR/$flavour.sql"
     cmp "$dir/$flavour.j1" "$dir/$flavour.j2"
+    cmp "$dir/$flavour.j1" "$dir/$flavour.small"
     cmp "$dir/$flavour.j1" "$dir/$flavour.env"
     if cmp -s "$dir/$flavour.j1" "$dir/$flavour.seed8"; then
       echo "$flavour: --seed 7 and --seed 8 gave the same output" >&2
