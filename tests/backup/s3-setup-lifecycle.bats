@@ -9,7 +9,6 @@ setup() {
   bk_require_servers
   bucket=bk-setup-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
 }
-teardown() { aws s3 rb --force "s3://$bucket" >/dev/null 2>&1 || true; }
 
 rules() {
   aws s3api get-bucket-lifecycle-configuration --bucket "$bucket" \

@@ -14,10 +14,11 @@ teardown() { bk_teardown; }
     bk_psql "$BK_DB" -c "UPDATE orders SET total = total + 1 WHERE id = $i"
     bk_backup
   done
+  versions=$(bk_s3_versions)
   for key in app.dump app.gz app.anon.gz app.sha256; do
-    [ "$(bk_s3_versions | grep -c "^$key	")" -eq 3 ]
+    [ "$(grep -c "^$key	" <<<"$versions")" -eq 3 ]
   done
-  [ "$(bk_s3_versions | wc -l)" -eq 12 ]
+  [ "$(wc -l <<<"$versions")" -eq 12 ]
 
   last=$(bk_runs | tail -n1)
   aws s3 cp --only-show-errors "$BK_S3/app.dump" "$BATS_TEST_TMPDIR/s3.dump"

@@ -10,8 +10,9 @@ setup() { bk_setup; }
 teardown() { bk_teardown; }
 
 @test "unchanged data: the upload is skipped; changed data: uploaded" {
-  bk_backup
-  [ "$(bk_s3_versions | wc -l)" -eq 4 ]
+  run bk_backup
+  [ "$status" -eq 0 ]
+  [[ $output == *"uploaded to $BK_S3: app.anon.gz app.dump app.gz app.sha256"* ]]
 
   run bk_backup
   echo "$output"
@@ -31,6 +32,7 @@ teardown() { bk_teardown; }
   [ "$status" -eq 0 ]
   [[ $output == *"uploaded to $BK_S3: app.dump app.gz app.sha256"* ]]
   [[ $output == *"not uploaded again: app.anon.gz"* ]]
-  [ "$(bk_s3_versions | grep -c '^app.anon.gz	')" -eq 1 ]
-  [ "$(bk_s3_versions | wc -l)" -eq 7 ]
+  versions=$(bk_s3_versions)
+  [ "$(grep -c '^app.anon.gz	' <<<"$versions")" -eq 1 ]
+  [ "$(wc -l <<<"$versions")" -eq 7 ]
 }
