@@ -32,6 +32,7 @@ etc/scrub 750 root $u
 etc/scrub/shop.env 600 $u $u
 etc/scrub/shop.pgpass 600 $u $u
 etc/scrub/shop.rules.yaml 640 root $u
+etc/scrub/aws.config 640 root $u
 var/backups/scrub 750 $u $u
 var/backups/scrub/shop 750 $u $u
 etc/systemd/system/scrub-backup@.service 644 root root
@@ -58,6 +59,9 @@ TABLE
   grep -qx "SCRUB_RULES=\"$prefix/etc/scrub/shop.rules.yaml\"" "$env"
   grep -qx "SCRUB_BIN=\"$prefix/usr/local/bin/scrub\"" "$env"
   grep -qx "S3_URI=\"$s3_uri\"" "$env"
+  grep -qx "S3_ENDPOINT=\"$AWS_ENDPOINT_URL\"" "$env"
+  grep -qx "AWS_CONFIG_FILE=\"$prefix/etc/scrub/aws.config\"" "$env"
+  grep -qx '  addressing_style = path' "$prefix/etc/scrub/aws.config"
   [ "$(grep -c BACKUP_ENCRYPT_TO "$env")" -eq 0 ]
   password=$(awk -F: -v port="$PGPORT" '$2 == port { print $5 }' "$PGPASSFILE")
   [ "$(grep -cF "$password" "$env")" -eq 0 ]
