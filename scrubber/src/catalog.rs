@@ -50,7 +50,8 @@ impl Table {
         self.columns.iter().find(|c| &c.name == name)
     }
 
-    /// The columns that have data in COPY and INSERT, in order.
+    /// The columns COPY and `--column-inserts` list, in order (generated columns have no data;
+    /// `--inserts` writes `DEFAULT` in their place).
     pub fn data_columns(&self) -> Vec<Ident> {
         self.columns
             .iter()

@@ -332,7 +332,9 @@ impl Splitter {
         let columns = match columns {
             Some(c) => c,
             None => match self.catalog.table(table).filter(|t| !t.columns.is_empty()) {
-                Some(t) => t.data_columns(),
+                // pg_dump --inserts writes `DEFAULT` for a generated column; COPY leaves it out.
+                Some(t) if statement == "COPY" => t.data_columns(),
+                Some(t) => t.columns.iter().map(|c| c.name.clone()).collect(),
                 None => {
                     let why = match self.catalog.unreadable(table) {
                         Some((l, e)) => {

@@ -102,16 +102,16 @@ fn old_dumps_resolve_bare_names_through_search_path() {
 #[test]
 fn insert_forms_and_literals() {
     let dump = "CREATE TABLE public.users (id integer, email text, gen text GENERATED ALWAYS AS (email) STORED, note text);\n\
-INSERT INTO public.users VALUES (1, 'a''b@c.d', 'it''s; -- not a comment /* nor this */ ),(');\n\
+INSERT INTO public.users VALUES (1, 'a''b@c.d', DEFAULT, 'it''s; -- not a comment /* nor this */ ),(');\n\
 INSERT INTO public.users (id, email, note) VALUES (2, E'x\\'y@z.w', 'multi\nline');\n\
 INSERT INTO public.users (id, email, note) OVERRIDING SYSTEM VALUE VALUES\n\t(3, NULL, NULL),\n\t(4, 'q@r.s', '$$not dollar$$');\n\
-insert into users values (5, 'e@f.g', 'n') ON CONFLICT DO NOTHING;\n";
+insert into users values (5, 'e@f.g', DEFAULT, 'n') ON CONFLICT DO NOTHING;\n";
     let (out, _) = scrub(dump, USERS_RULES);
     let expected = "CREATE TABLE public.users (id integer, email text, gen text GENERATED ALWAYS AS (email) STORED, note text);\n\
-INSERT INTO public.users VALUES (1, 'nobody@example.com', 'x\ty');\n\
+INSERT INTO public.users VALUES (1, 'nobody@example.com', DEFAULT, 'x\ty');\n\
 INSERT INTO public.users (id, email, note) VALUES (2, 'nobody@example.com', 'x\ty');\n\
 INSERT INTO public.users (id, email, note) OVERRIDING SYSTEM VALUE VALUES\n\t(3, NULL, 'x\ty'),\n\t(4, 'nobody@example.com', 'x\ty');\n\
-insert into users values (5, 'nobody@example.com', 'x\ty') ON CONFLICT DO NOTHING;\n";
+insert into users values (5, 'nobody@example.com', DEFAULT, 'x\ty') ON CONFLICT DO NOTHING;\n";
     assert_eq!(out, expected);
 }
 
