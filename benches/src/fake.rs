@@ -447,7 +447,7 @@ impl Faker {
             915..920 => out.extend_from_slice(b"\r\n"),
             920..930 => out.push(b'\t'),
             930..940 => {
-                let quote = self.pick(&[b'\'', b'"']);
+                let quote = self.pick(b"'\"");
                 out.push(quote);
                 out.extend_from_slice(word);
                 out.push(quote);
