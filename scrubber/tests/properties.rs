@@ -141,3 +141,56 @@ proptest! {
 fn memmem(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
+
+/// Byte soup made of the pieces that steer the splitter, to reach its corners.
+fn soup() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(b"COPY public.users (id, email, note) FROM stdin;\n".to_vec()),
+        Just(b"COPY t (a) FROM stdin WITH CSV;\n".to_vec()),
+        Just(b"INSERT INTO public.users VALUES ".to_vec()),
+        Just(b"INSERT INTO t (a) VALUES (".to_vec()),
+        Just(b"CREATE TABLE public.users (id int, email text, note text);\n".to_vec()),
+        Just(b"SET standard_conforming_strings = off;\n".to_vec()),
+        Just(b"SET search_path = x, pg_catalog;\n".to_vec()),
+        Just(b"\\.\n".to_vec()),
+        Just(b"\\restrict k\n".to_vec()),
+        Just(b"$$".to_vec()),
+        Just(b"$a$".to_vec()),
+        Just(b"E'".to_vec()),
+        Just(b"/*".to_vec()),
+        Just(b"*/".to_vec()),
+        Just(b"--".to_vec()),
+        proptest::collection::vec(
+            prop_oneof![
+                Just(b'\''),
+                Just(b'"'),
+                Just(b'('),
+                Just(b')'),
+                Just(b','),
+                Just(b';'),
+                Just(b'\n'),
+                Just(b'\t'),
+                Just(b'\\'),
+                any::<u8>()
+            ],
+            0..8
+        ),
+    ];
+    proptest::collection::vec(piece, 0..24).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// No input makes it panic: it rewrites or it reports an error, at any chunk size.
+    #[test]
+    fn any_input_is_rewritten_or_rejected(input in soup(), chunk in 1usize..64) {
+        let rules = Arc::new(RuleSet::from_yaml("tables:\n  public.users:\n    columns:\n      email: email\n  t:\n    columns:\n      a: {md5: 3}\n").unwrap());
+        let whole = scrub_bytes(&input, rules.clone(), 1, 1 << 16).map(|(out, _)| out).map_err(|e| e.to_string());
+        let cut = scrub_bytes(&input, rules, 1, chunk).map(|(out, _)| out).map_err(|e| e.to_string());
+        prop_assert_eq!(whole.is_ok(), cut.is_ok(), "chunking changed the verdict: {:?} vs {:?}", whole, cut);
+        if let (Ok(a), Ok(b)) = (whole, cut) {
+            prop_assert!(a == b);
+        }
+    }
+}
