@@ -8,7 +8,7 @@
 
 use std::io::{Read, Write};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 use std::thread;
 
 use scrub_rules::RuleSet;
@@ -51,37 +51,42 @@ impl From<scrubber::Error> for RunError {
     }
 }
 
-enum Body {
-    /// The chunk's input and the pieces of its output.
-    Pieces(Vec<u8>, Rewritten),
-    /// One compressed member or frame.
-    Compressed(Vec<u8>),
-}
-
 struct Done {
-    body: Body,
+    chunk: Chunk,
+    /// The pieces of the output; with compression, what was compressed.
+    out: Rewritten,
+    /// One compressed member or frame.
+    compressed: Option<Vec<u8>>,
     stats: Stats,
 }
 
-fn process(chunk: Chunk, settings: Settings) -> Result<Done, RunError> {
-    let mut out = Rewritten::default();
+/// Memory the writer hands back to the reader for the next chunks.
+type Spent = (Vec<u8>, Rewritten);
+
+fn process(chunk: Chunk, mut out: Rewritten, settings: Settings) -> Result<Done, RunError> {
+    out.clear();
     let mut stats = Stats::default();
     scrubber::rewrite(
-        &chunk.data,
-        &chunk.segments,
+        chunk.bytes(),
+        chunk.segments(),
         settings.seed,
         &mut out,
         &mut stats,
     )
     .map_err(RunError::Data)?;
-    let body = match settings.compress {
-        None => Body::Pieces(chunk.data, out),
-        Some(c) => Body::Compressed(
-            c.compress(out.slices(&chunk.data), out.len())
+    let compressed = match settings.compress {
+        None => None,
+        Some(c) => Some(
+            c.compress(out.slices(chunk.bytes()), out.len())
                 .map_err(RunError::Write)?,
         ),
     };
-    Ok(Done { body, stats })
+    Ok(Done {
+        chunk,
+        out,
+        compressed,
+        stats,
+    })
 }
 
 /// Runs the pipeline from `input` to `output`.
@@ -101,16 +106,23 @@ pub fn run(
 
     let (written, read) = thread::scope(|scope| {
         let (order_tx, order_rx) = sync_channel::<Receiver<Result<Done, RunError>>>(in_flight);
-        let writer = scope.spawn(move || write_in_order(order_rx, output, settings.compress));
+        let (spent_tx, spent_rx) = channel::<Spent>();
+        let writer = scope.spawn(|| write_in_order(order_rx, &mut *output, spent_tx));
+        let mut spare_outputs: Vec<Rewritten> = Vec::new();
         let read = loop {
+            for (buffer, out) in spent_rx.try_iter() {
+                chunker.recycle(buffer);
+                spare_outputs.push(out);
+            }
             match chunker.next_chunk() {
                 Ok(Some(chunk)) => {
                     let (tx, rx) = sync_channel(1);
                     if order_tx.send(rx).is_err() {
                         break Ok(()); // the writer stopped; its error says why
                     }
+                    let out = spare_outputs.pop().unwrap_or_default();
                     pool.spawn(move || {
-                        let _ = tx.send(process(chunk, settings));
+                        let _ = tx.send(process(chunk, out, settings));
                     });
                 }
                 Ok(None) => break Ok(()),
@@ -126,6 +138,11 @@ pub fn run(
     // The writer's error concerns earlier input than the reader's, so it goes first.
     let (stats, bytes_out) = written?;
     read?;
+    if let (Some(c), 0) = (settings.compress, bytes_out) {
+        // An empty input still gives a valid compressed stream.
+        let empty = c.compress(std::iter::empty(), 0).map_err(RunError::Write)?;
+        output.write_all(&empty).map_err(RunError::Write)?;
+    }
     let bytes_in = chunker.bytes_read();
     let report = chunker.finish()?;
     Ok(Totals {
@@ -139,33 +156,26 @@ pub fn run(
 fn write_in_order(
     order: Receiver<Receiver<Result<Done, RunError>>>,
     output: &mut (dyn Write + Send),
-    compress: Option<Compression>,
+    spent: Sender<Spent>,
 ) -> Result<(Stats, u64), RunError> {
     let mut stats = Stats::default();
     let mut bytes_out = 0u64;
-    let mut wrote_any = false;
     for pending in order {
         let done = pending.recv().expect("every queued chunk gets an answer")?;
         stats.merge(done.stats);
-        match &done.body {
-            Body::Pieces(input, out) => {
-                for s in out.slices(input) {
+        match &done.compressed {
+            None => {
+                for s in done.out.slices(done.chunk.bytes()) {
                     output.write_all(s).map_err(RunError::Write)?;
                     bytes_out += s.len() as u64;
                 }
             }
-            Body::Compressed(bytes) => {
+            Some(bytes) => {
                 output.write_all(bytes).map_err(RunError::Write)?;
                 bytes_out += bytes.len() as u64;
             }
         }
-        wrote_any = true;
-    }
-    if let (Some(c), false) = (compress, wrote_any) {
-        // An empty input still gives a valid compressed stream.
-        let empty = c.compress(std::iter::empty(), 0).map_err(RunError::Write)?;
-        output.write_all(&empty).map_err(RunError::Write)?;
-        bytes_out += empty.len() as u64;
+        let _ = spent.send((done.chunk.into_buffer(), done.out));
     }
     Ok((stats, bytes_out))
 }

@@ -19,15 +19,38 @@ pub const DEFAULT_CHUNK_SIZE: usize = 1 << 20;
 /// A piece of the input and its segments; rewrite it with [`crate::rewrite`].
 #[derive(Debug)]
 pub struct Chunk {
-    pub data: Vec<u8>,
-    pub segments: Vec<Segment>,
+    buffer: Vec<u8>,
+    len: usize,
+    segments: Vec<Segment>,
 }
+
+impl Chunk {
+    /// The chunk's input bytes: what the segments' ranges index.
+    pub fn bytes(&self) -> &[u8] {
+        &self.buffer[..self.len]
+    }
+
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// The buffer, to hand back with [`Chunker::recycle`] once the output is written.
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.buffer
+    }
+}
+
+/// Buffers kept for reuse: enough for the chunks in flight of a few threads.
+const SPARE_BUFFERS: usize = 16;
 
 /// Cuts a dump read from `R` into [`Chunk`]s.
 pub struct Chunker<R> {
     input: R,
     splitter: Splitter,
+    /// Initialised up to its length; `filled` bytes of it hold input.
     buf: Vec<u8>,
+    filled: usize,
+    spare: Vec<Vec<u8>>,
     chunk_size: usize,
     eof: bool,
     bytes_read: u64,
@@ -39,60 +62,75 @@ impl<R: Read> Chunker<R> {
         Chunker {
             input,
             splitter: Splitter::new(rules),
-            buf: Vec::with_capacity(chunk_size),
+            buf: Vec::new(),
+            filled: 0,
+            spare: Vec::new(),
             chunk_size,
             eof: false,
             bytes_read: 0,
         }
     }
 
+    /// Takes back a written chunk's buffer, so that the next chunks reuse its memory instead
+    /// of asking the allocator (and the kernel) for fresh pages every time.
+    pub fn recycle(&mut self, buffer: Vec<u8>) {
+        if self.spare.len() < SPARE_BUFFERS && buffer.len() <= 2 * self.chunk_size {
+            self.spare.push(buffer);
+        }
+    }
+
     /// The next chunk, or `None` at the end of the input.
     pub fn next_chunk(&mut self) -> Result<Option<Chunk>, Error> {
-        let mut want = self.chunk_size.max(self.buf.len());
+        let mut want = self.chunk_size.max(self.filled);
         loop {
             self.fill(want)?;
-            if self.buf.is_empty() {
+            if self.filled == 0 {
                 return Ok(None);
             }
             let mut segments = Vec::new();
-            let consumed = self.splitter.split(&self.buf, self.eof, &mut segments)?;
+            let consumed =
+                self.splitter
+                    .split(&self.buf[..self.filled], self.eof, &mut segments)?;
             if consumed == 0 {
-                if self.eof {
-                    unreachable!(
-                        "the splitter consumes everything or fails at the end of the input"
-                    );
-                }
+                assert!(
+                    !self.eof,
+                    "the splitter consumes everything or fails at the end of the input"
+                );
                 // One unit is bigger than the buffer: read more of it.
-                want = self.buf.len() * 2;
+                want = self.filled * 2;
                 continue;
             }
-            let mut next = Vec::with_capacity(self.chunk_size.max(self.buf.len() - consumed));
-            next.extend_from_slice(&self.buf[consumed..]);
-            self.buf.truncate(consumed);
-            let data = std::mem::replace(&mut self.buf, next);
-            return Ok(Some(Chunk { data, segments }));
+            let tail = self.filled - consumed;
+            let mut next = self.spare.pop().unwrap_or_default();
+            let need = self.chunk_size.max(tail);
+            if next.len() < need {
+                next.resize(need, 0);
+            }
+            next[..tail].copy_from_slice(&self.buf[consumed..self.filled]);
+            let buffer = std::mem::replace(&mut self.buf, next);
+            self.filled = tail;
+            return Ok(Some(Chunk {
+                buffer,
+                len: consumed,
+                segments,
+            }));
         }
     }
 
     /// Reads until the buffer holds `want` bytes or the input ends.
     fn fill(&mut self, want: usize) -> Result<(), Error> {
-        while self.buf.len() < want && !self.eof {
-            let len = self.buf.len();
+        if self.buf.len() < want {
             self.buf.resize(want, 0);
-            match self.input.read(&mut self.buf[len..]) {
-                Ok(0) => {
-                    self.buf.truncate(len);
-                    self.eof = true;
-                }
+        }
+        while self.filled < want && !self.eof {
+            match self.input.read(&mut self.buf[self.filled..want]) {
+                Ok(0) => self.eof = true,
                 Ok(n) => {
-                    self.buf.truncate(len + n);
+                    self.filled += n;
                     self.bytes_read += n as u64;
                 }
-                Err(e) if e.kind() == ErrorKind::Interrupted => self.buf.truncate(len),
-                Err(e) => {
-                    self.buf.truncate(len);
-                    return Err(e.into());
-                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
             }
         }
         Ok(())

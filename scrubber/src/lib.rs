@@ -65,18 +65,20 @@ pub fn scrub_bytes_with_stats(
     let mut chunker = Chunker::new(input, rules, chunk_size);
     let mut out = Vec::with_capacity(input.len());
     let mut stats = Stats::default();
+    let mut rewritten = Rewritten::default();
     while let Some(chunk) = chunker.next_chunk()? {
-        let mut rewritten = Rewritten::default();
+        rewritten.clear();
         rewrite(
-            &chunk.data,
-            &chunk.segments,
+            chunk.bytes(),
+            chunk.segments(),
             seed,
             &mut rewritten,
             &mut stats,
         )?;
-        for s in rewritten.slices(&chunk.data) {
+        for s in rewritten.slices(chunk.bytes()) {
             out.extend_from_slice(s);
         }
+        chunker.recycle(chunk.into_buffer());
     }
     Ok((out, chunker.finish()?, stats))
 }

@@ -23,6 +23,12 @@ pub struct Rewritten {
 }
 
 impl Rewritten {
+    /// Empties it for the next chunk, keeping its memory.
+    pub fn clear(&mut self) {
+        self.pieces.clear();
+        self.owned.clear();
+    }
+
     /// Passes `range` of the input through.
     pub fn keep(&mut self, input: &[u8], range: Range<usize>) {
         if range.is_empty() {

@@ -32,7 +32,7 @@ fn split(dump: &[u8], rules: Arc<RuleSet>) -> Vec<Chunk> {
     let report = chunker.finish().expect("the dump ends cleanly");
     assert!(report.unmatched.is_empty(), "{:?}", report.unmatched);
     assert_eq!(
-        chunks.iter().map(|c| c.data.len()).sum::<usize>(),
+        chunks.iter().map(|c| c.bytes().len()).sum::<usize>(),
         dump.len()
     );
     chunks
@@ -44,7 +44,7 @@ fn rewrite_all(chunks: &[Chunk]) -> (usize, Stats) {
     let mut len = 0;
     for chunk in chunks {
         let mut out = Rewritten::default();
-        rewrite(&chunk.data, &chunk.segments, SEED, &mut out, &mut stats)
+        rewrite(chunk.bytes(), chunk.segments(), SEED, &mut out, &mut stats)
             .expect("gendump rows rewrite");
         len += out.len();
     }
