@@ -11,6 +11,8 @@ const BUFFER: usize = 256 * 1024;
 
 pub enum Sink {
     Stdout(BufWriter<io::Stdout>),
+    /// A device or pipe named with `-o` (`/dev/null`, a FIFO): written in place, never replaced.
+    Special(BufWriter<File>),
     /// A temporary file beside the destination; dropped (and so deleted) unless committed.
     File {
         tmp: BufWriter<NamedTempFile>,
@@ -22,6 +24,13 @@ impl Sink {
     pub fn open(output: Option<&Path>) -> Result<Sink> {
         match output {
             None => Ok(Sink::Stdout(BufWriter::with_capacity(BUFFER, io::stdout()))),
+            Some(dest) if is_special(dest) => {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(dest)
+                    .with_context(|| format!("cannot open {}", dest.display()))?;
+                Ok(Sink::Special(BufWriter::with_capacity(BUFFER, file)))
+            }
             Some(dest) => {
                 let dir = match dest.parent() {
                     Some(d) if !d.as_os_str().is_empty() => d,
@@ -49,6 +58,7 @@ impl Sink {
     pub fn writer(&mut self) -> &mut (dyn Write + Send) {
         match self {
             Sink::Stdout(w) => w,
+            Sink::Special(w) => w,
             Sink::File { tmp, .. } => tmp,
         }
     }
@@ -57,6 +67,7 @@ impl Sink {
     pub fn commit(self) -> Result<()> {
         match self {
             Sink::Stdout(mut w) => w.flush().map_err(Into::into),
+            Sink::Special(mut w) => w.flush().map_err(Into::into),
             Sink::File { tmp, dest } => {
                 let tmp = tmp
                     .into_inner()
@@ -73,4 +84,10 @@ impl Sink {
             }
         }
     }
+}
+
+/// Whether `path` exists and is not a regular file (or a link to one): a device or a FIFO,
+/// which a rename would replace instead of writing to.
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }

@@ -399,3 +399,52 @@ fn check_validates_rules_and_reports_against_a_schema() {
     assert_eq!(o.status.code(), Some(2));
     assert!(Path::new(&name).exists());
 }
+
+#[test]
+fn output_to_a_fifo_or_device_writes_into_it_instead_of_replacing_it() {
+    let dir = Dir::new();
+    let rules = dir.file("rules.yaml", RULES.as_bytes());
+    let input = dir.file("dump.sql", &dump(1000));
+    let fifo = dir.path("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let o = run(
+        scrub()
+            .args(["-q", "--seed", "1", "-c"])
+            .arg(&rules)
+            .arg("-o")
+            .arg(&fifo)
+            .arg(&input),
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let through_fifo = reader.join().unwrap();
+    let expected = run(
+        scrub()
+            .args(["-q", "--seed", "1", "-c"])
+            .arg(&rules)
+            .arg(&input),
+        None,
+    )
+    .stdout;
+    assert!(through_fifo == expected);
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::metadata(&fifo).unwrap().file_type().is_fifo(),
+        "the FIFO is still a FIFO"
+    );
+    assert_eq!(
+        dir.names(),
+        ["dump.sql", "pipe", "rules.yaml"],
+        "no temporary file left"
+    );
+}

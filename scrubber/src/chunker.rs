@@ -4,7 +4,7 @@
 //! units; the unfinished tail moves to the next buffer. The buffer grows only when a single
 //! unit (one row or statement) does not fit, and shrinks back afterwards.
 
-use std::io::{ErrorKind, Read};
+use std::io::Read;
 use std::sync::Arc;
 
 use scrub_rules::RuleSet;
@@ -20,14 +20,13 @@ pub const DEFAULT_CHUNK_SIZE: usize = 1 << 20;
 #[derive(Debug)]
 pub struct Chunk {
     buffer: Vec<u8>,
-    len: usize,
     segments: Vec<Segment>,
 }
 
 impl Chunk {
     /// The chunk's input bytes: what the segments' ranges index.
     pub fn bytes(&self) -> &[u8] {
-        &self.buffer[..self.len]
+        &self.buffer
     }
 
     pub fn segments(&self) -> &[Segment] {
@@ -47,9 +46,8 @@ const SPARE_BUFFERS: usize = 16;
 pub struct Chunker<R> {
     input: R,
     splitter: Splitter,
-    /// Initialised up to its length; `filled` bytes of it hold input.
+    /// The input read and not yet handed out in a chunk.
     buf: Vec<u8>,
-    filled: usize,
     spare: Vec<Vec<u8>>,
     chunk_size: usize,
     eof: bool,
@@ -63,7 +61,6 @@ impl<R: Read> Chunker<R> {
             input,
             splitter: Splitter::new(rules),
             buf: Vec::new(),
-            filled: 0,
             spare: Vec::new(),
             chunk_size,
             eof: false,
@@ -74,63 +71,52 @@ impl<R: Read> Chunker<R> {
     /// Takes back a written chunk's buffer, so that the next chunks reuse its memory instead
     /// of asking the allocator (and the kernel) for fresh pages every time.
     pub fn recycle(&mut self, buffer: Vec<u8>) {
-        if self.spare.len() < SPARE_BUFFERS && buffer.len() <= 2 * self.chunk_size {
+        if self.spare.len() < SPARE_BUFFERS && buffer.capacity() <= 2 * self.chunk_size {
             self.spare.push(buffer);
         }
     }
 
     /// The next chunk, or `None` at the end of the input.
     pub fn next_chunk(&mut self) -> Result<Option<Chunk>, Error> {
-        let mut want = self.chunk_size.max(self.filled);
+        let mut want = self.chunk_size.max(self.buf.len());
         loop {
             self.fill(want)?;
-            if self.filled == 0 {
+            if self.buf.is_empty() {
                 return Ok(None);
             }
             let mut segments = Vec::new();
-            let consumed =
-                self.splitter
-                    .split(&self.buf[..self.filled], self.eof, &mut segments)?;
+            let consumed = self.splitter.split(&self.buf, self.eof, &mut segments)?;
             if consumed == 0 {
                 assert!(
                     !self.eof,
                     "the splitter consumes everything or fails at the end of the input"
                 );
                 // One unit is bigger than the buffer: read more of it.
-                want = self.filled * 2;
+                want = self.buf.len() * 2;
                 continue;
             }
-            let tail = self.filled - consumed;
             let mut next = self.spare.pop().unwrap_or_default();
-            let need = self.chunk_size.max(tail);
-            if next.len() < need {
-                next.resize(need, 0);
-            }
-            next[..tail].copy_from_slice(&self.buf[consumed..self.filled]);
+            next.clear();
+            next.reserve(self.chunk_size.max(self.buf.len() - consumed));
+            next.extend_from_slice(&self.buf[consumed..]);
+            self.buf.truncate(consumed);
             let buffer = std::mem::replace(&mut self.buf, next);
-            self.filled = tail;
-            return Ok(Some(Chunk {
-                buffer,
-                len: consumed,
-                segments,
-            }));
+            return Ok(Some(Chunk { buffer, segments }));
         }
     }
 
-    /// Reads until the buffer holds `want` bytes or the input ends.
+    /// Reads until the buffer holds `want` bytes or the input ends. Reading goes straight into
+    /// the buffer's spare room; only what is read gets touched, so growing the buffer for one
+    /// huge value costs that value's size and no more.
     fn fill(&mut self, want: usize) -> Result<(), Error> {
-        if self.buf.len() < want {
-            self.buf.resize(want, 0);
-        }
-        while self.filled < want && !self.eof {
-            match self.input.read(&mut self.buf[self.filled..want]) {
-                Ok(0) => self.eof = true,
-                Ok(n) => {
-                    self.filled += n;
-                    self.bytes_read += n as u64;
-                }
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Err(e.into()),
+        while self.buf.len() < want && !self.eof {
+            let room = want - self.buf.len();
+            let n = (&mut self.input)
+                .take(room as u64)
+                .read_to_end(&mut self.buf)?;
+            self.bytes_read += n as u64;
+            if n < room {
+                self.eof = true;
             }
         }
         Ok(())
