@@ -70,7 +70,7 @@ impl Rule {
         match (self, value) {
             (Rule::Keep, _) => Outcome::Unchanged,
             (Rule::Fixed(text), _) => Outcome::Text(text.as_bytes()),
-            (_, Value::Null) => Outcome::Null,
+            (_, Value::Null) => Outcome::Unchanged,
             (Rule::Null, Value::Text(_)) => Outcome::Null,
             (Rule::Email(address), Value::Text(_)) => Outcome::Text(address.as_bytes()),
             (Rule::Md5 { len }, Value::Text(_)) => {
