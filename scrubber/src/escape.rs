@@ -30,27 +30,7 @@ pub fn decode_copy(field: &[u8]) -> Option<Cow<'_, [u8]>> {
             i += 1;
             continue;
         }
-        let c = field[i + 1];
-        i += 2;
-        match c {
-            b'b' => out.push(0x08),
-            b'f' => out.push(0x0c),
-            b'n' => out.push(b'\n'),
-            b'r' => out.push(b'\r'),
-            b't' => out.push(b'\t'),
-            b'v' => out.push(0x0b),
-            b'0'..=b'7' => {
-                let (value, used) = digits(&field[i - 1..], 8, 3);
-                out.push(value as u8);
-                i += used - 1;
-            }
-            b'x' if field.get(i).is_some_and(u8::is_ascii_hexdigit) => {
-                let (value, used) = digits(&field[i..], 16, 2);
-                out.push(value as u8);
-                i += used;
-            }
-            other => out.push(other),
-        }
+        i += 2 + unescape(Dialect::Copy, field[i + 1], &field[i + 2..], &mut out);
     }
     Some(Cow::Owned(out))
 }
@@ -69,6 +49,48 @@ fn digits(s: &[u8], radix: u32, max: usize) -> (u32, usize) {
         }
     }
     (value, used)
+}
+
+/// Which backslash escapes apply: COPY text's, or those of an `E'...'` string.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    Copy,
+    EscapeString,
+}
+
+/// Decodes the escape `\c` followed by `rest`: appends what it stands for and returns how
+/// many bytes of `rest` it used. Unknown escapes stand for the character itself.
+fn unescape(dialect: Dialect, c: u8, rest: &[u8], out: &mut Vec<u8>) -> usize {
+    match c {
+        b'b' => out.push(0x08),
+        b'f' => out.push(0x0c),
+        b'n' => out.push(b'\n'),
+        b'r' => out.push(b'\r'),
+        b't' => out.push(b'\t'),
+        b'v' if dialect == Dialect::Copy => out.push(0x0b),
+        b'0'..=b'7' => {
+            let (more, used) = digits(rest, 8, 2);
+            out.push(((u32::from(c - b'0') << (3 * used)) | more) as u8);
+            return used;
+        }
+        b'x' if rest.first().is_some_and(u8::is_ascii_hexdigit) => {
+            let (value, used) = digits(rest, 16, 2);
+            out.push(value as u8);
+            return used;
+        }
+        b'u' | b'U' if dialect == Dialect::EscapeString => {
+            let want = if c == b'u' { 4 } else { 8 };
+            let (value, used) = digits(rest, 16, want);
+            if let Some(ch) = char::from_u32(value).filter(|_| used == want) {
+                let mut utf8 = [0; 4];
+                out.extend_from_slice(ch.encode_utf8(&mut utf8).as_bytes());
+                return used;
+            }
+            out.push(c);
+        }
+        other => out.push(other),
+    }
+    0
 }
 
 /// Appends `value` escaped for COPY text format, the way PostgreSQL's COPY TO writes it.
@@ -144,38 +166,7 @@ fn unquote(body: &[u8], escapes: bool) -> Cow<'_, [u8]> {
             i += 1;
             continue;
         }
-        let c = body[i + 1];
-        i += 2;
-        match c {
-            b'b' => out.push(0x08),
-            b'f' => out.push(0x0c),
-            b'n' => out.push(b'\n'),
-            b'r' => out.push(b'\r'),
-            b't' => out.push(b'\t'),
-            b'0'..=b'7' => {
-                let (value, used) = digits(&body[i - 1..], 8, 3);
-                out.push(value as u8);
-                i += used - 1;
-            }
-            b'x' if body.get(i).is_some_and(u8::is_ascii_hexdigit) => {
-                let (value, used) = digits(&body[i..], 16, 2);
-                out.push(value as u8);
-                i += used;
-            }
-            b'u' | b'U' => {
-                let want = if c == b'u' { 4 } else { 8 };
-                let (value, used) = digits(&body[i..], 16, want);
-                match char::from_u32(value).filter(|_| used == want) {
-                    Some(ch) => {
-                        let mut utf8 = [0; 4];
-                        out.extend_from_slice(ch.encode_utf8(&mut utf8).as_bytes());
-                        i += used;
-                    }
-                    None => out.push(c),
-                }
-            }
-            other => out.push(other),
-        }
+        i += 2 + unescape(Dialect::EscapeString, body[i + 1], &body[i + 2..], &mut out);
     }
     Cow::Owned(out)
 }
