@@ -95,6 +95,11 @@ fn unescape(dialect: Dialect, c: u8, rest: &[u8], out: &mut Vec<u8>) -> usize {
 
 /// Appends `value` escaped for COPY text format, the way PostgreSQL's COPY TO writes it.
 pub fn encode_copy(value: &[u8], out: &mut Vec<u8>) {
+    // Rule output is nearly always plain text (hex, an address): one branch-free pass, no escapes.
+    if value.iter().all(|&b| b > b'\r' && b != b'\\') {
+        out.extend_from_slice(value);
+        return;
+    }
     let mut start = 0;
     for (i, &b) in value.iter().enumerate() {
         let escaped = match b {
