@@ -5,6 +5,9 @@
 //! queues the receiving end of a one-shot channel that the chunk's worker will answer on,
 //! and the writer takes those in queue order. When the writer falls behind, the queue fills
 //! and the reader waits, so at most `2 × jobs + 2` chunks are in memory at once.
+//!
+//! With one job there is nothing to overlap with, so `-j1` runs every step on the calling
+//! thread: it uses one core, and is the baseline that `-jN` is measured against.
 
 use std::io::{Read, Write};
 use std::sync::Arc;
@@ -89,21 +92,66 @@ fn process(chunk: Chunk, mut out: Rewritten, settings: Settings) -> Result<Done,
     })
 }
 
-/// Runs the pipeline from `input` to `output`.
+/// Runs the pipeline from `input` to `output`: on this thread alone for one job, else with
+/// a writer thread and `jobs` workers.
 pub fn run(
     input: impl Read + Send,
     rules: Arc<RuleSet>,
     output: &mut (dyn Write + Send),
     settings: Settings,
 ) -> Result<Totals, RunError> {
+    let mut chunker = Chunker::new(input, rules, settings.chunk_size);
+    let (stats, bytes_out) = if settings.jobs == 1 {
+        run_inline(&mut chunker, output, settings)?
+    } else {
+        run_threaded(&mut chunker, output, settings)?
+    };
+    let mut bytes_out = bytes_out;
+    if let (Some(c), 0) = (settings.compress, bytes_out) {
+        // An empty input still gives a valid compressed stream.
+        let empty = c.compress(std::iter::empty(), 0).map_err(RunError::Write)?;
+        output.write_all(&empty).map_err(RunError::Write)?;
+        bytes_out = empty.len() as u64;
+    }
+    let bytes_in = chunker.bytes_read();
+    let report = chunker.finish()?;
+    Ok(Totals {
+        stats,
+        report,
+        bytes_in,
+        bytes_out,
+    })
+}
+
+/// `-j1`: read, rewrite and write each chunk in turn, with no thread besides this one.
+fn run_inline<R: Read>(
+    chunker: &mut Chunker<R>,
+    output: &mut (dyn Write + Send),
+    settings: Settings,
+) -> Result<(Stats, u64), RunError> {
+    let mut stats = Stats::default();
+    let mut bytes_out = 0;
+    let mut out = Rewritten::default();
+    while let Some(chunk) = chunker.next_chunk()? {
+        let mut done = process(chunk, out, settings)?;
+        bytes_out += write_done(&mut done, output, &mut stats)?;
+        chunker.recycle(done.chunk.into_buffer());
+        out = done.out;
+    }
+    Ok((stats, bytes_out))
+}
+
+fn run_threaded<R: Read + Send>(
+    chunker: &mut Chunker<R>,
+    output: &mut (dyn Write + Send),
+    settings: Settings,
+) -> Result<(Stats, u64), RunError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.jobs)
         .thread_name(|i| format!("scrub-worker-{i}"))
         .build()
         .expect("a thread pool of a few threads can be built");
     let in_flight = 2 * settings.jobs + 2;
-    let mut chunker = Chunker::new(input, rules, settings.chunk_size);
-
     let (written, read) = thread::scope(|scope| {
         let (order_tx, order_rx) = sync_channel::<Receiver<Result<Done, RunError>>>(in_flight);
         let (spent_tx, spent_rx) = channel::<Spent>();
@@ -136,21 +184,32 @@ pub fn run(
         )
     });
     // The writer's error concerns earlier input than the reader's, so it goes first.
-    let (stats, bytes_out) = written?;
+    let written = written?;
     read?;
-    if let (Some(c), 0) = (settings.compress, bytes_out) {
-        // An empty input still gives a valid compressed stream.
-        let empty = c.compress(std::iter::empty(), 0).map_err(RunError::Write)?;
-        output.write_all(&empty).map_err(RunError::Write)?;
+    Ok(written)
+}
+
+/// Writes one finished chunk; returns the bytes written.
+fn write_done(
+    done: &mut Done,
+    output: &mut (dyn Write + Send),
+    stats: &mut Stats,
+) -> Result<u64, RunError> {
+    stats.merge(std::mem::take(&mut done.stats));
+    let mut n = 0u64;
+    match &done.compressed {
+        None => {
+            for s in done.out.slices(done.chunk.bytes()) {
+                output.write_all(s).map_err(RunError::Write)?;
+                n += s.len() as u64;
+            }
+        }
+        Some(bytes) => {
+            output.write_all(bytes).map_err(RunError::Write)?;
+            n += bytes.len() as u64;
+        }
     }
-    let bytes_in = chunker.bytes_read();
-    let report = chunker.finish()?;
-    Ok(Totals {
-        stats,
-        report,
-        bytes_in,
-        bytes_out,
-    })
+    Ok(n)
 }
 
 fn write_in_order(
@@ -161,20 +220,8 @@ fn write_in_order(
     let mut stats = Stats::default();
     let mut bytes_out = 0u64;
     for pending in order {
-        let done = pending.recv().expect("every queued chunk gets an answer")?;
-        stats.merge(done.stats);
-        match &done.compressed {
-            None => {
-                for s in done.out.slices(done.chunk.bytes()) {
-                    output.write_all(s).map_err(RunError::Write)?;
-                    bytes_out += s.len() as u64;
-                }
-            }
-            Some(bytes) => {
-                output.write_all(bytes).map_err(RunError::Write)?;
-                bytes_out += bytes.len() as u64;
-            }
-        }
+        let mut done = pending.recv().expect("every queued chunk gets an answer")?;
+        bytes_out += write_done(&mut done, output, &mut stats)?;
         let _ = spent.send((done.chunk.into_buffer(), done.out));
     }
     Ok((stats, bytes_out))
