@@ -6,7 +6,7 @@
 //! (settings, CREATE TABLE, where each COPY block ends) before rows can be handed to parallel
 //! workers. It keeps that work small:
 //!
-//! * COPY data is found with memmem (`\n\.`): rows of tables without rules are never split
+//! * COPY data is found in one memchr pass over line ends: rows of tables without rules are never split
 //!   into fields, and rows of ruled tables are only cut at line ends; the fields are the
 //!   workers' job.
 //! * Everything else is scanned statement by statement with [`crate::lex`], which jumps over
@@ -20,7 +20,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use memchr::{memchr, memmem, memrchr};
+use memchr::memchr;
 use scrub_rules::{Ident, RuleSet, TableName};
 
 use crate::catalog::Catalog;
@@ -72,6 +72,8 @@ enum Mode {
 enum Step {
     /// Emit `pos..end` as a segment of this kind.
     Emit(Kind, usize),
+    /// The same, when the step has counted the newlines in `pos..end` already.
+    EmitCounted(Kind, usize, u64),
     /// Drop `pos..end` (rows of a `rows: none` table).
     Drop(usize),
     NeedMore,
@@ -129,15 +131,19 @@ impl Splitter {
                 Mode::Copy { .. } => self.copy_step(buf, pos, eof)?,
                 Mode::Insert { .. } => self.insert_step(buf, pos, eof)?,
             };
-            let end = match step {
+            let (end, newlines) = match step {
                 Step::NeedMore => break,
                 Step::Emit(kind, end) => {
                     self.push(out, kind, pos..end);
-                    end
+                    (end, None)
                 }
-                Step::Drop(end) => end,
+                Step::EmitCounted(kind, end, n) => {
+                    self.push(out, kind, pos..end);
+                    (end, Some(n))
+                }
+                Step::Drop(end) => (end, None),
             };
-            self.line += lines(&buf[pos..end]);
+            self.line += newlines.unwrap_or_else(|| lines(&buf[pos..end]));
             self.offset += (end - pos) as u64;
             pos = end;
         }
@@ -377,28 +383,28 @@ impl Splitter {
                 None => return Ok(Step::NeedMore),
             }
         }
-        // The data runs to the next `\.` line, or to the last whole line in the buffer.
+        // The data runs to the next `\.` line, or to the last whole line in the buffer. One
+        // pass over the line ends finds it and counts the lines on the way.
         let mut data_end = None;
-        let mut from = 0;
-        while let Some(k) = memmem::find(&rest[from..], b"\n\\.") {
-            let line_start = from + k + 1;
-            match terminator_len(&rest[line_start..], eof) {
-                Some(Some(_)) | None => {
-                    data_end = Some(line_start);
-                    break;
-                }
-                Some(None) => from = line_start,
+        let mut newlines = 0u64;
+        for k in memchr::memchr_iter(b'\n', rest) {
+            let line_start = k + 1;
+            newlines += 1;
+            data_end = Some(line_start);
+            if rest[line_start..].starts_with(b"\\.")
+                && terminator_len(&rest[line_start..], eof) != Some(None)
+            {
+                break;
             }
         }
-        let data_end = data_end.or_else(|| memrchr(b'\n', rest).map(|k| k + 1));
         let kind = match plan {
             Some(plan) => Kind::CopyRows(plan.clone()),
             None => Kind::Raw,
         };
         match data_end {
-            Some(end) if end > 0 => {
+            Some(end) => {
                 *at_line_start = true;
-                Ok(Step::Emit(kind, pos + end))
+                Ok(Step::EmitCounted(kind, pos + end, newlines))
             }
             _ if kind == Kind::Raw
                 && !eof
