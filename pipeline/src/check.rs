@@ -1,6 +1,5 @@
 //! `scrub check`: validate a rules file, and check it against a schema.
 
-use std::io;
 use std::sync::Arc;
 
 use scrub_rules::RuleSet;
@@ -54,6 +53,5 @@ pub fn run(args: &CheckArgs) -> Result<(), Failure> {
         "scrub check: {} problem(s) with {rules_name} against {schema_name}",
         findings.len()
     ));
-    let _ = io::Write::flush(&mut io::stdout());
     Err(Failure::data(out))
 }

@@ -76,10 +76,6 @@ impl Catalog {
         self.tables.get(name)
     }
 
-    pub fn tables(&self) -> impl Iterator<Item = (&TableName, &Table)> {
-        self.tables.iter()
-    }
-
     /// Why the CREATE TABLE of `name` could not be read, if it could not.
     pub fn unreadable(&self, name: &TableName) -> Option<&(u64, String)> {
         self.unreadable.get(name)

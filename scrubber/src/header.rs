@@ -181,9 +181,7 @@ pub fn parse_copy(text: &[u8]) -> Result<CopyHeader, String> {
 /// Reads an INSERT header: the text from `INSERT` up to, not including, `VALUES`.
 pub fn parse_insert(text: &[u8]) -> Result<InsertHeader, String> {
     let mut t = Tokens::new(text)?;
-    t.expect_keyword(Keyword::INSERT)?;
-    t.expect_keyword(Keyword::INTO)?;
-    let table = t.dotted()?;
+    let table = insert_target(&mut t)?;
     if t.keyword(Keyword::AS) {
         t.ident()?;
     }
@@ -201,6 +199,17 @@ pub fn parse_insert(text: &[u8]) -> Result<InsertHeader, String> {
         None => Ok(InsertHeader { table, columns }),
         Some(_) => Err(format!("unexpected {} before VALUES", t.describe())),
     }
+}
+
+/// The table of any INSERT statement (`INSERT INTO name ...`), whatever follows it.
+pub fn parse_insert_table(text: &[u8]) -> Option<DottedName> {
+    insert_target(&mut Tokens::new(text).ok()?).ok()
+}
+
+fn insert_target(t: &mut Tokens) -> Result<DottedName, String> {
+    t.expect_keyword(Keyword::INSERT)?;
+    t.expect_keyword(Keyword::INTO)?;
+    t.dotted()
 }
 
 /// Reads `SET [SESSION] name = value` and `SELECT pg_catalog.set_config('name', 'value', ...)`
@@ -323,6 +332,10 @@ mod tests {
         assert_eq!(names(&h.table), ["orders"]);
         assert!(h.columns.is_none());
         assert!(parse_insert(b"INSERT INTO t SELECT 1").is_err());
+        assert_eq!(
+            names(&parse_insert_table(b"INSERT INTO s.t(a) SELECT 1").unwrap()),
+            ["s", "t"]
+        );
     }
 
     #[test]

@@ -44,24 +44,13 @@ pub use rewrite::{Stats, TableStats, rewrite};
 pub use splitter::{Kind, Report, Segment, Splitter};
 
 /// Rewrites a whole dump in memory, one chunk after another: the reference the parallel
-/// pipeline is tested against. Returns the output, the report and the per-table stats.
+/// pipeline is tested against. Returns the output and the report.
 pub fn scrub_bytes(
     input: &[u8],
     rules: Arc<RuleSet>,
     seed: u64,
     chunk_size: usize,
 ) -> Result<(Vec<u8>, Report), Error> {
-    let (out, report, _) = scrub_bytes_with_stats(input, rules, seed, chunk_size)?;
-    Ok((out, report))
-}
-
-/// [`scrub_bytes`], with the stats.
-pub fn scrub_bytes_with_stats(
-    input: &[u8],
-    rules: Arc<RuleSet>,
-    seed: u64,
-    chunk_size: usize,
-) -> Result<(Vec<u8>, Report, Stats), Error> {
     let mut chunker = Chunker::new(input, rules, chunk_size);
     let mut out = Vec::with_capacity(input.len());
     let mut stats = Stats::default();
@@ -80,5 +69,5 @@ pub fn scrub_bytes_with_stats(
         }
         chunker.recycle(chunk.into_buffer());
     }
-    Ok((out, chunker.finish()?, stats))
+    Ok((out, chunker.finish()?))
 }

@@ -485,12 +485,7 @@ impl Splitter {
         let Scan::Found(end) = lex::statement_end(buf, p, self.std_strings) else {
             unreachable!("find_keyword saw the `;`")
         };
-        let text = String::from_utf8_lossy(&buf[p..end]).to_string();
-        let name = text
-            .split_whitespace()
-            .nth(2)
-            .and_then(|n| scrub_rules::parse_dotted(n.split('(').next().unwrap_or(n)).ok());
-        if let Some(name) = name {
+        if let Some(name) = header::parse_insert_table(&buf[p..end]) {
             let table = self.catalog.resolve(&name);
             if rules_for(&self.rules, &self.catalog.lineage(&table)).is_some() {
                 return Err(at(

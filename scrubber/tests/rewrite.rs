@@ -244,3 +244,20 @@ fn corpus_dumps_pass_through_unchanged_at_any_chunk_size() {
         }
     }
 }
+
+#[test]
+fn an_insert_without_values_into_a_ruled_table_fails_closed() {
+    let e = scrub_err(
+        "SELECT 1;\nINSERT INTO public.users(id, email) SELECT id, email FROM other;\n",
+        USERS_RULES,
+    );
+    assert_eq!(
+        e,
+        "2: INSERT INTO public.users: an INSERT without a VALUES list cannot be rewritten, and the table has rules"
+    );
+    let (out, _) = scrub(
+        "INSERT INTO public.other SELECT 1;\n",
+        "tables:\n  other2:\n    columns:\n      a: null\n",
+    );
+    assert_eq!(out, "INSERT INTO public.other SELECT 1;\n");
+}
