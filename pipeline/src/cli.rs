@@ -56,6 +56,11 @@ pub struct RunArgs {
     #[arg(long, env = "SCRUB_SEED", value_name = "S")]
     pub seed: Option<u64>,
 
+    /// The key of `hash` and `fake` rules (at least 32 random bytes, mode 0600): the same key
+    /// gives the same pseudonyms in every run. Without one, each run draws its own.
+    #[arg(long, env = "SCRUB_KEY_FILE", value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+
     /// No summary on standard error.
     #[arg(short, long)]
     pub quiet: bool,

@@ -7,6 +7,7 @@ mod check;
 mod cli;
 mod compress;
 mod input;
+mod keyfile;
 mod parallel;
 mod sink;
 mod summary;
@@ -84,16 +85,18 @@ fn scrub(args: RunArgs) -> Result<(), Failure> {
         .map(usize::from)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let seed = args.seed.unwrap_or_else(rand::random);
+    let keys = keyfile::keys(seed, args.key_file.as_deref())
+        .map_err(|e| Failure::usage(format!("scrub: {e}")))?;
     let settings = Settings {
         jobs,
-        seed,
+        keys: Arc::new(keys),
         compress: args.compress,
         chunk_size: args.chunk_size,
     };
 
     let mut sink = sink::Sink::open(args.output.as_deref())
         .map_err(|e| Failure::data(format!("scrub: {e:#}")))?;
-    let totals = match parallel::run(input, rules, sink.writer(), settings) {
+    let totals = match parallel::run(input, rules, sink.writer(), settings.clone()) {
         Ok(t) => t,
         Err(RunError::Write(e)) if e.kind() == ErrorKind::BrokenPipe => return Ok(()),
         Err(RunError::Data(e)) => return Err(Failure::data(format!("scrub: {input_name}:{e}"))),
@@ -121,7 +124,7 @@ fn scrub(args: RunArgs) -> Result<(), Failure> {
         Err(e) => return Err(Failure::data(format!("scrub: {e:#}"))),
     }
     if !args.quiet {
-        eprint!("{}", summary::render(&totals, jobs, started.elapsed()));
+        eprint!("{}", summary::render(&totals, &settings, started.elapsed()));
     }
     Ok(())
 }

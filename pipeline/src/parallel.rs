@@ -14,15 +14,15 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 use std::thread;
 
-use scrub_rules::RuleSet;
+use scrub_rules::{Keys, RuleSet};
 use scrubber::{Chunk, Chunker, DataError, Report, Rewritten, Stats};
 
 use crate::compress::Compression;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     pub jobs: usize,
-    pub seed: u64,
+    pub keys: Arc<Keys>,
     pub compress: Option<Compression>,
     pub chunk_size: usize,
 }
@@ -66,13 +66,13 @@ struct Done {
 /// Memory the writer hands back to the reader for the next chunks.
 type Spent = (Vec<u8>, Rewritten);
 
-fn process(chunk: Chunk, mut out: Rewritten, settings: Settings) -> Result<Done, RunError> {
+fn process(chunk: Chunk, mut out: Rewritten, settings: &Settings) -> Result<Done, RunError> {
     out.clear();
     let mut stats = Stats::default();
     scrubber::rewrite(
         chunk.bytes(),
         chunk.segments(),
-        settings.seed,
+        &settings.keys,
         &mut out,
         &mut stats,
     )
@@ -102,9 +102,9 @@ pub fn run(
 ) -> Result<Totals, RunError> {
     let mut chunker = Chunker::new(input, rules, settings.chunk_size);
     let (stats, bytes_out) = if settings.jobs == 1 {
-        run_inline(&mut chunker, output, settings)?
+        run_inline(&mut chunker, output, &settings)?
     } else {
-        run_threaded(&mut chunker, output, settings)?
+        run_threaded(&mut chunker, output, &settings)?
     };
     let mut bytes_out = bytes_out;
     if let (Some(c), 0) = (settings.compress, bytes_out) {
@@ -127,7 +127,7 @@ pub fn run(
 fn run_inline<R: Read>(
     chunker: &mut Chunker<R>,
     output: &mut (dyn Write + Send),
-    settings: Settings,
+    settings: &Settings,
 ) -> Result<(Stats, u64), RunError> {
     let mut stats = Stats::default();
     let mut bytes_out = 0;
@@ -144,7 +144,7 @@ fn run_inline<R: Read>(
 fn run_threaded<R: Read + Send>(
     chunker: &mut Chunker<R>,
     output: &mut (dyn Write + Send),
-    settings: Settings,
+    settings: &Settings,
 ) -> Result<(Stats, u64), RunError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.jobs)
@@ -169,8 +169,9 @@ fn run_threaded<R: Read + Send>(
                         break Ok(()); // the writer stopped; its error says why
                     }
                     let out = spare_outputs.pop().unwrap_or_default();
+                    let settings = settings.clone();
                     pool.spawn(move || {
-                        let _ = tx.send(process(chunk, out, settings));
+                        let _ = tx.send(process(chunk, out, &settings));
                     });
                 }
                 Ok(None) => break Ok(()),

@@ -3,9 +3,10 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use crate::parallel::Totals;
+use crate::parallel::{Settings, Totals};
 
-pub fn render(totals: &Totals, jobs: usize, elapsed: Duration) -> String {
+pub fn render(totals: &Totals, settings: &Settings, elapsed: Duration) -> String {
+    let jobs = settings.jobs;
     let secs = elapsed.as_secs_f64();
     let mb_s = totals.bytes_in as f64 / 1e6 / secs.max(1e-9);
     let mut s = format!(

@@ -1,11 +1,13 @@
 //! What a rule does to one value.
 //!
 //! Rules see the decoded value (after COPY or SQL unescaping) and return the new decoded
-//! value; the stream rewriter escapes it for where it lands. Random output is derived from
-//! the run's seed and the value's place in the dump, never from RNG state, so a run is
+//! value; the stream rewriter escapes it for where it lands. Output is derived from the run's
+//! [`Keys`] and the value (or its place in the dump), never from RNG state, so a run is
 //! reproducible and identical whatever the number of threads.
 
 use md5::{Digest, Md5};
+
+use crate::keys::Keys;
 
 /// The address written by the `email` rule when no other is given.
 pub const DEFAULT_EMAIL: &str = "nobody@example.com";
@@ -45,29 +47,33 @@ pub enum Outcome<'a> {
     Text(&'a [u8]),
 }
 
-/// Where a value sits in the dump: what random rules derive their output from.
+/// Where a value sits in the dump: what place-based rules derive their output from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Place {
-    /// The run's seed (`--seed`, or drawn at random for each run).
-    pub seed: u64,
     /// The absolute byte offset of the row in the uncompressed input: unique per row.
     pub row: u64,
     /// The column's position in the row.
     pub column: u32,
 }
 
-/// Room for the output of rules that compute their value.
-pub type Scratch = [u8; MD5_HEX_LEN];
+/// A value the rule cannot transform (a `unique` rule given input outside its domain, say).
+/// The rewriter adds the table, column and line.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ValueError(pub String);
 
 impl Rule {
-    /// Applies the rule. Computed output is written to `scratch` and borrowed from there.
+    /// Applies the rule. Computed output is written to `out` (cleared first) and borrowed
+    /// from there; fixed output is borrowed from the rule.
     pub fn apply<'a>(
         &'a self,
         value: Value<'_>,
         place: Place,
-        scratch: &'a mut Scratch,
-    ) -> Outcome<'a> {
-        match (self, value) {
+        keys: &Keys,
+        out: &'a mut Vec<u8>,
+    ) -> Result<Outcome<'a>, ValueError> {
+        out.clear();
+        Ok(match (self, value) {
             (Rule::Keep, _) => Outcome::Unchanged,
             (Rule::Fixed(text), _) => Outcome::Text(text.as_bytes()),
             (_, Value::Null) => Outcome::Unchanged,
@@ -75,14 +81,16 @@ impl Rule {
             (Rule::Email(address), Value::Text(_)) => Outcome::Text(address.as_bytes()),
             (Rule::Md5 { len }, Value::Text(_)) => {
                 let mut hasher = Md5::new();
-                hasher.update(place.seed.to_le_bytes());
+                hasher.update(keys.seed().to_le_bytes());
                 hasher.update(place.row.to_le_bytes());
                 hasher.update(place.column.to_le_bytes());
                 let digest: [u8; 16] = hasher.finalize().into();
-                hex::encode_to_slice(digest, scratch).expect("32 hex characters fit the scratch");
-                Outcome::Text(&scratch[..*len])
+                out.resize(MD5_HEX_LEN, 0);
+                hex::encode_to_slice(digest, out).expect("32 hex characters for 16 bytes");
+                out.truncate(*len);
+                Outcome::Text(out)
             }
-        }
+        })
     }
 
     /// A short name for summaries: `email`, `md5:10`, ...
@@ -117,23 +125,24 @@ mod tests {
     use super::*;
 
     fn place(row: u64) -> Place {
-        Place {
-            seed: 7,
-            row,
-            column: 2,
-        }
+        Place { row, column: 2 }
+    }
+
+    fn apply<'a>(rule: &'a Rule, value: Value<'_>, row: u64, out: &'a mut Vec<u8>) -> Outcome<'a> {
+        rule.apply(value, place(row), &Keys::from_seed(7), out)
+            .unwrap()
     }
 
     #[test]
     fn null_stays_null_except_fixed() {
-        let mut s = [0; MD5_HEX_LEN];
+        let mut s = Vec::new();
         for rule in [
             Rule::Keep,
             Rule::Null,
             Rule::Md5 { len: 10 },
             Rule::Email(DEFAULT_EMAIL.into()),
         ] {
-            let out = rule.apply(Value::Null, place(0), &mut s);
+            let out = apply(&rule, Value::Null, 0, &mut s);
             assert!(
                 matches!(out, Outcome::Null | Outcome::Unchanged),
                 "{rule:?} gave {out:?}"
@@ -141,7 +150,7 @@ mod tests {
         }
         let fixed = Rule::Fixed("redacted".into());
         assert_eq!(
-            fixed.apply(Value::Null, place(0), &mut s),
+            apply(&fixed, Value::Null, 0, &mut s),
             Outcome::Text(b"redacted")
         );
     }
@@ -149,10 +158,9 @@ mod tests {
     #[test]
     fn md5_is_lowercase_hex_of_the_asked_length_and_depends_on_place() {
         let rule = Rule::Md5 { len: 10 };
-        let mut s1 = [0; MD5_HEX_LEN];
-        let mut s2 = [0; MD5_HEX_LEN];
-        let a = rule.apply(Value::Text(b"x"), place(1), &mut s1);
-        let b = rule.apply(Value::Text(b"x"), place(2), &mut s2);
+        let (mut s1, mut s2) = (Vec::new(), Vec::new());
+        let a = apply(&rule, Value::Text(b"x"), 1, &mut s1);
+        let b = apply(&rule, Value::Text(b"x"), 2, &mut s2);
         let (Outcome::Text(a), Outcome::Text(b)) = (a, b) else {
             panic!("md5 gave no text")
         };
@@ -167,11 +175,10 @@ mod tests {
     #[test]
     fn md5_is_reproducible_for_the_same_seed_and_place() {
         let rule = Rule::Md5 { len: 32 };
-        let mut s1 = [0; MD5_HEX_LEN];
-        let mut s2 = [0; MD5_HEX_LEN];
+        let (mut s1, mut s2) = (Vec::new(), Vec::new());
         assert_eq!(
-            rule.apply(Value::Text(b"a"), place(9), &mut s1),
-            rule.apply(Value::Text(b"b"), place(9), &mut s2)
+            apply(&rule, Value::Text(b"a"), 9, &mut s1),
+            apply(&rule, Value::Text(b"b"), 9, &mut s2)
         );
     }
 }

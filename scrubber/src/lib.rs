@@ -8,11 +8,12 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use scrub_rules::RuleSet;
+//! use scrub_rules::{Keys, RuleSet};
 //!
 //! let rules = Arc::new(RuleSet::from_yaml("tables:\n  public.users:\n    columns:\n      email: email\n").unwrap());
 //! let dump = b"COPY public.users (id, email) FROM stdin;\n1\tann@corp.com\n2\t\\N\n\\.\n";
-//! let (out, report) = scrubber::scrub_bytes(dump, rules, 42, 1 << 16).unwrap();
+//! let keys = scrub_rules::Keys::from_seed(42);
+//! let (out, report) = scrubber::scrub_bytes(dump, rules, &keys, 1 << 16).unwrap();
 //! assert_eq!(out, b"COPY public.users (id, email) FROM stdin;\n1\tnobody@example.com\n2\t\\N\n\\.\n");
 //! assert!(report.unmatched.is_empty());
 //! ```
@@ -31,7 +32,7 @@ mod splitter;
 
 use std::sync::Arc;
 
-use scrub_rules::RuleSet;
+use scrub_rules::{Keys, RuleSet};
 
 pub use catalog::{Catalog, Column, Table};
 pub use check::{Finding, check_rules};
@@ -48,7 +49,7 @@ pub use splitter::{Kind, Report, Segment, Splitter};
 pub fn scrub_bytes(
     input: &[u8],
     rules: Arc<RuleSet>,
-    seed: u64,
+    keys: &Keys,
     chunk_size: usize,
 ) -> Result<(Vec<u8>, Report), Error> {
     let mut chunker = Chunker::new(input, rules, chunk_size);
@@ -60,7 +61,7 @@ pub fn scrub_bytes(
         rewrite(
             chunk.bytes(),
             chunk.segments(),
-            seed,
+            keys,
             &mut rewritten,
             &mut stats,
         )?;

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use memchr::memchr2_iter;
-use scrub_rules::{Ident, MD5_HEX_LEN, Outcome, Place, TableName, Value};
+use scrub_rules::{Ident, Keys, Outcome, Place, TableName, Value};
 
 use crate::error::{DataError, at};
 use crate::escape::{SqlValue, decode_copy, decode_sql_value, encode_copy, encode_sql};
@@ -55,50 +55,76 @@ impl Stats {
     }
 }
 
-/// Rewrites the segments of `input` (one chunk) into `out`, with random rules keyed by `seed`.
+/// Rewrites the segments of `input` (one chunk) into `out`, with output derived from `keys`.
 pub fn rewrite(
     input: &[u8],
     segments: &[Segment],
-    seed: u64,
+    keys: &Keys,
     out: &mut Rewritten,
     stats: &mut Stats,
 ) -> Result<(), DataError> {
+    let mut rules = Applier {
+        keys,
+        scratch: Vec::new(),
+    };
     for seg in segments {
         match &seg.kind {
             Kind::Raw => out.keep(input, seg.range.clone()),
-            Kind::CopyRows(plan) => copy_rows(input, seg, plan, seed, out, stats)?,
-            Kind::InsertRows(plan) => insert_rows(input, seg, plan, seed, out, stats)?,
+            Kind::CopyRows(plan) => copy_rows(input, seg, plan, &mut rules, out, stats)?,
+            Kind::InsertRows(plan) => insert_rows(input, seg, plan, &mut rules, out, stats)?,
         }
     }
     Ok(())
 }
 
-/// Applies field `f`'s rule to `value` and writes the result with `encode`, or keeps the
-/// original bytes. Returns whether the value changed.
-fn apply(
-    plan: &Plan,
-    f: usize,
-    value: Value<'_>,
-    place: Place,
-    original: std::ops::Range<usize>,
-    input: &[u8],
-    out: &mut Rewritten,
-    encode: impl FnOnce(Option<&[u8]>, &mut Vec<u8>),
-) -> bool {
-    let mut scratch = [0u8; MD5_HEX_LEN];
-    match plan.ruled[f].rule.apply(value, place, &mut scratch) {
-        Outcome::Unchanged => {
-            out.keep(input, original);
-            false
-        }
-        Outcome::Null => {
-            out.push_with(|o| encode(None, o));
-            true
-        }
-        Outcome::Text(t) => {
-            out.push_with(|o| encode(Some(t), o));
-            true
-        }
+/// Applies rules with the run's keys, reusing one buffer for computed values.
+struct Applier<'k> {
+    keys: &'k Keys,
+    scratch: Vec<u8>,
+}
+
+impl Applier<'_> {
+    /// Applies field `f`'s rule to `value` and writes the result with `encode`, or keeps the
+    /// original bytes. Returns whether the value changed; a value the rule refuses is an
+    /// error at `line`.
+    #[allow(clippy::too_many_arguments)]
+    fn apply(
+        &mut self,
+        plan: &Plan,
+        f: usize,
+        value: Value<'_>,
+        place: Place,
+        line: u64,
+        original: std::ops::Range<usize>,
+        input: &[u8],
+        out: &mut Rewritten,
+        encode: impl FnOnce(Option<&[u8]>, &mut Vec<u8>),
+    ) -> Result<bool, DataError> {
+        let field = &plan.ruled[f];
+        let outcome = field
+            .rule
+            .apply(value, place, self.keys, &mut self.scratch)
+            .map_err(|e| {
+                at(
+                    line,
+                    format!("{}, column {}", plan.context(), field.column),
+                    e.0,
+                )
+            })?;
+        Ok(match outcome {
+            Outcome::Unchanged => {
+                out.keep(input, original);
+                false
+            }
+            Outcome::Null => {
+                out.push_with(|o| encode(None, o));
+                true
+            }
+            Outcome::Text(t) => {
+                out.push_with(|o| encode(Some(t), o));
+                true
+            }
+        })
     }
 }
 
@@ -106,7 +132,7 @@ fn copy_rows(
     input: &[u8],
     seg: &Segment,
     plan: &Plan,
-    seed: u64,
+    rules: &mut Applier<'_>,
     out: &mut Rewritten,
     stats: &mut Stats,
 ) -> Result<(), DataError> {
@@ -132,16 +158,16 @@ fn copy_rows(
                 None => Value::Null,
             };
             let place = Place {
-                seed,
                 row: seg.offset + row_start as u64,
                 column: field as u32,
             };
             out.keep(input, kept_to..range.start);
-            let did = apply(
+            let did = rules.apply(
                 plan,
                 next_rule,
                 value_ref,
                 place,
+                seg.line + rows,
                 range.clone(),
                 input,
                 out,
@@ -149,7 +175,7 @@ fn copy_rows(
                     Some(t) => encode_copy(t, o),
                     None => o.extend_from_slice(crate::escape::COPY_NULL),
                 },
-            );
+            )?;
             changed[next_rule] += did as u64;
             kept_to = range.end;
             next_rule += 1;
@@ -182,7 +208,7 @@ fn insert_rows(
     input: &[u8],
     seg: &Segment,
     plan: &Plan,
-    seed: u64,
+    rules: &mut Applier<'_>,
     out: &mut Rewritten,
     stats: &mut Stats,
 ) -> Result<(), DataError> {
@@ -237,16 +263,16 @@ fn insert_rows(
                     SqlValue::Expression(e) => Value::Text(e),
                 };
                 let place = Place {
-                    seed,
                     row: seg.offset + (row_start - seg.range.start) as u64,
                     column: value as u32,
                 };
                 out.keep(input, kept_to..v_start);
-                let did = apply(
+                let did = rules.apply(
                     plan,
                     next_rule,
                     value_ref,
                     place,
+                    line_of(v_start),
                     v_start..v_end,
                     input,
                     out,
@@ -254,7 +280,7 @@ fn insert_rows(
                         Some(t) => encode_sql(t, std, o),
                         None => o.extend_from_slice(b"NULL"),
                     },
-                );
+                )?;
                 changed[next_rule] += did as u64;
                 kept_to = v_end;
                 next_rule += 1;

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use scrub_rules::RuleSet;
+use scrub_rules::{Keys, RuleSet};
 use scrubber::{decode_copy, encode_copy, scrub_bytes};
 
 /// A value: NULL, or bytes drawn to hit the escapes (tab, newline, CR, backslash, `\N`, `\.`).
@@ -93,7 +93,7 @@ proptest! {
     #[test]
     fn no_rules_is_the_identity(users in rows(), other in rows(), inserts in any::<bool>(), chunk in 1usize..300) {
         let input = dump(&users, &other, inserts);
-        let (out, _) = scrub_bytes(&input, Arc::new(RuleSet::default()), 1, chunk).unwrap();
+        let (out, _) = scrub_bytes(&input, Arc::new(RuleSet::default()), &Keys::from_seed(1), chunk).unwrap();
         prop_assert!(out == input);
     }
 
@@ -101,8 +101,8 @@ proptest! {
     fn chunking_never_changes_the_output(users in rows(), other in rows(), inserts in any::<bool>(), chunk in 1usize..300) {
         let input = dump(&users, &other, inserts);
         let rules = Arc::new(RuleSet::from_yaml(RULES).unwrap());
-        let (whole, _) = scrub_bytes(&input, rules.clone(), 9, 1 << 20).unwrap();
-        let (cut, _) = scrub_bytes(&input, rules, 9, chunk).unwrap();
+        let (whole, _) = scrub_bytes(&input, rules.clone(), &Keys::from_seed(9), 1 << 20).unwrap();
+        let (cut, _) = scrub_bytes(&input, rules, &Keys::from_seed(9), chunk).unwrap();
         prop_assert!(whole == cut);
     }
 
@@ -110,7 +110,7 @@ proptest! {
     fn ruled_copy_fields_follow_their_rule(users in rows(), other in rows()) {
         let input = dump(&users, &other, false);
         let rules = Arc::new(RuleSet::from_yaml(RULES).unwrap());
-        let (out, report) = scrub_bytes(&input, rules, 3, 64).unwrap();
+        let (out, report) = scrub_bytes(&input, rules, &Keys::from_seed(3), 64).unwrap();
         prop_assert!(report.unmatched.is_empty());
         let text = out.as_slice();
         let start = memmem(text, b"COPY public.users").unwrap();
@@ -186,8 +186,8 @@ proptest! {
     #[test]
     fn any_input_is_rewritten_or_rejected(input in soup(), chunk in 1usize..64) {
         let rules = Arc::new(RuleSet::from_yaml("tables:\n  public.users:\n    columns:\n      email: email\n  t:\n    columns:\n      a: {md5: 3}\n").unwrap());
-        let whole = scrub_bytes(&input, rules.clone(), 1, 1 << 16).map(|(out, _)| out).map_err(|e| e.to_string());
-        let cut = scrub_bytes(&input, rules, 1, chunk).map(|(out, _)| out).map_err(|e| e.to_string());
+        let whole = scrub_bytes(&input, rules.clone(), &Keys::from_seed(1), 1 << 16).map(|(out, _)| out).map_err(|e| e.to_string());
+        let cut = scrub_bytes(&input, rules, &Keys::from_seed(1), chunk).map(|(out, _)| out).map_err(|e| e.to_string());
         prop_assert_eq!(whole.is_ok(), cut.is_ok(), "chunking changed the verdict: {:?} vs {:?}", whole, cut);
         if let (Ok(a), Ok(b)) = (whole, cut) {
             prop_assert!(a == b);

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use scrub_rules::RuleSet;
+use scrub_rules::{Keys, RuleSet};
 use scrubber::{Error, Report, scrub_bytes};
 
 const SEED: u64 = 7;
@@ -15,9 +15,16 @@ fn rules(yaml: &str) -> Arc<RuleSet> {
 
 /// Scrubs at several chunk sizes, checks they agree, returns the output.
 fn scrub(dump: &str, yaml: &str) -> (String, Report) {
-    let (out, report) = scrub_bytes(dump.as_bytes(), rules(yaml), SEED, 1 << 20).unwrap();
+    let (out, report) = scrub_bytes(
+        dump.as_bytes(),
+        rules(yaml),
+        &Keys::from_seed(SEED),
+        1 << 20,
+    )
+    .unwrap();
     for chunk in [1, 2, 3, 7, 64] {
-        let (small, _) = scrub_bytes(dump.as_bytes(), rules(yaml), SEED, chunk).unwrap();
+        let (small, _) =
+            scrub_bytes(dump.as_bytes(), rules(yaml), &Keys::from_seed(SEED), chunk).unwrap();
         assert_eq!(
             String::from_utf8_lossy(&small),
             String::from_utf8_lossy(&out),
@@ -28,7 +35,12 @@ fn scrub(dump: &str, yaml: &str) -> (String, Report) {
 }
 
 fn scrub_err(dump: &str, yaml: &str) -> String {
-    match scrub_bytes(dump.as_bytes(), rules(yaml), SEED, 1 << 20) {
+    match scrub_bytes(
+        dump.as_bytes(),
+        rules(yaml),
+        &Keys::from_seed(SEED),
+        1 << 20,
+    ) {
         Err(Error::Data(e)) => e.to_string(),
         Err(e) => panic!("unexpected error {e}"),
         Ok((out, report)) => panic!(
@@ -239,7 +251,8 @@ fn corpus_dumps_pass_through_unchanged_at_any_chunk_size() {
             panic!("{name}: {e} (the corpus is ../shared/corpus beside the repo)")
         });
         for chunk in [97, 4096, 1 << 20] {
-            let (out, _) = scrub_bytes(&dump, rules("tables: {}\n"), SEED, chunk).unwrap();
+            let (out, _) =
+                scrub_bytes(&dump, rules("tables: {}\n"), &Keys::from_seed(SEED), chunk).unwrap();
             assert!(out == dump, "{name} changed at chunk size {chunk}");
         }
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput};
 use scrub_benches::{Counts, Form, Spec, write_dump};
-use scrub_rules::{RuleSet, parse_column_name, parse_table_name};
+use scrub_rules::{Keys, RuleSet, parse_column_name, parse_table_name};
 use scrubber::{Chunk, Chunker, DEFAULT_CHUNK_SIZE, Rewritten, Stats, rewrite};
 
 /// Email, md5 and null on three of the four text columns of every users row.
@@ -44,8 +44,14 @@ fn rewrite_all(chunks: &[Chunk]) -> (usize, Stats) {
     let mut len = 0;
     for chunk in chunks {
         let mut out = Rewritten::default();
-        rewrite(chunk.bytes(), chunk.segments(), SEED, &mut out, &mut stats)
-            .expect("gendump rows rewrite");
+        rewrite(
+            chunk.bytes(),
+            chunk.segments(),
+            &Keys::from_seed(SEED),
+            &mut out,
+            &mut stats,
+        )
+        .expect("gendump rows rewrite");
         len += out.len();
     }
     (len, stats)

@@ -3,7 +3,7 @@
 
 use criterion::{Criterion, Throughput};
 use scrub_benches::Faker;
-use scrub_rules::{DEFAULT_EMAIL, MD5_HEX_LEN, Outcome, Place, Rule, Value};
+use scrub_rules::{DEFAULT_EMAIL, Keys, MD5_HEX_LEN, Outcome, Place, Rule, Value};
 
 /// 10,000 e-mail addresses and as many profile texts (NULL where gendump makes them NULL).
 fn columns() -> (Vec<Vec<u8>>, Vec<Option<Vec<u8>>>) {
@@ -51,16 +51,20 @@ pub fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(email_bytes as u64));
     for (label, rule) in &rules {
         group.bench_function(format!("{label} on users.email"), |b| {
-            let mut scratch = [0; MD5_HEX_LEN];
+            let keys = Keys::from_seed(7);
+            let mut scratch = Vec::new();
             b.iter(|| {
                 let mut out = 0;
                 for (row, email) in emails.iter().enumerate() {
                     let place = Place {
-                        seed: 7,
                         row: row as u64,
                         column: 1,
                     };
-                    out += checked(rule, rule.apply(Value::Text(email), place, &mut scratch));
+                    out += checked(
+                        rule,
+                        rule.apply(Value::Text(email), place, &keys, &mut scratch)
+                            .unwrap(),
+                    );
                 }
                 out
             });
@@ -72,17 +76,17 @@ pub fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(bio_bytes as u64));
     for (label, rule) in &rules {
         group.bench_function(format!("{label} on users.bio"), |b| {
-            let mut scratch = [0; MD5_HEX_LEN];
+            let keys = Keys::from_seed(7);
+            let mut scratch = Vec::new();
             b.iter(|| {
                 let mut out = 0;
                 for (row, bio) in bios.iter().enumerate() {
                     let place = Place {
-                        seed: 7,
                         row: row as u64,
                         column: 4,
                     };
                     let value = bio.as_deref().map_or(Value::Null, Value::Text);
-                    let outcome = rule.apply(value, place, &mut scratch);
+                    let outcome = rule.apply(value, place, &keys, &mut scratch).unwrap();
                     out += match (value, rule, outcome) {
                         (Value::Null, Rule::Fixed(_), _) | (Value::Text(_), ..) => {
                             checked(rule, outcome)

@@ -1,0 +1,111 @@
+//! The secrets a run derives its output from.
+//!
+//! Two things make output vary: the *seed* (place-based rules such as `md5`, which give
+//! every row a fresh value) and the *key* (value-based rules such as `hash`, which give the
+//! same value the same pseudonym wherever it appears). The key comes from a key file when
+//! pseudonyms must match across runs; otherwise it is derived from the seed, so each run
+//! without a key file is consistent within its dump and unlinkable to any other.
+
+use std::fmt;
+
+/// The shortest key file accepted: 256 bits of randomness.
+pub const MIN_KEY_MATERIAL: usize = 32;
+
+/// Where a run's key came from, for the summary (never the key itself).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeySource {
+    /// Read from a key file: pseudonyms match every other run with that file.
+    File,
+    /// Derived from the run's seed: consistent within this run only.
+    Seed,
+}
+
+/// The seed and key of one run.
+#[derive(Clone)]
+pub struct Keys {
+    seed: u64,
+    key: [u8; 32],
+    source: KeySource,
+}
+
+impl Keys {
+    /// Keys for a run without a key file: the hash key is derived from the seed.
+    pub fn from_seed(seed: u64) -> Keys {
+        Keys {
+            seed,
+            key: blake3::derive_key("scrub 2026 hash key from seed", &seed.to_le_bytes()),
+            source: KeySource::Seed,
+        }
+    }
+
+    /// Keys for a run with a key file's contents as key material.
+    pub fn with_key_material(seed: u64, material: &[u8]) -> Result<Keys, KeyError> {
+        if material.len() < MIN_KEY_MATERIAL {
+            return Err(KeyError::TooShort(material.len()));
+        }
+        Ok(Keys {
+            seed,
+            key: blake3::derive_key("scrub 2026 hash key from key file", material),
+            source: KeySource::File,
+        })
+    }
+
+    /// The seed of place-based rules.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The 256-bit key of value-based rules.
+    pub fn key(&self) -> &[u8; 32] {
+        &self.key
+    }
+
+    pub fn source(&self) -> KeySource {
+        self.source
+    }
+}
+
+impl fmt::Debug for Keys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keys")
+            .field("seed", &self.seed)
+            .field("key", &"<secret>")
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+/// Key material that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error(
+        "the key file holds {0} bytes; it needs at least {MIN_KEY_MATERIAL} bytes of random data (for example `head -c 32 /dev/urandom`)"
+    )]
+    TooShort(usize),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_files_and_seeds_give_distinct_keys() {
+        let material = [7u8; 32];
+        let a = Keys::with_key_material(1, &material).unwrap();
+        let b = Keys::with_key_material(2, &material).unwrap();
+        assert_eq!(a.key(), b.key(), "the key does not depend on the seed");
+        assert_ne!(a.key(), Keys::from_seed(1).key());
+        assert_ne!(Keys::from_seed(1).key(), Keys::from_seed(2).key());
+        assert_eq!(
+            Keys::with_key_material(1, &[0; 31]).unwrap_err(),
+            KeyError::TooShort(31)
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_the_key() {
+        let keys = Keys::from_seed(3);
+        let shown = format!("{keys:?}");
+        assert!(shown.contains("<secret>") && !shown.contains(&hex::encode(keys.key())));
+    }
+}
