@@ -10,10 +10,11 @@ use std::path::Path;
 
 use scrub_rules::Keys;
 
-/// Keys for the run: from the key file when one is given, else derived from the seed.
+/// Keys for the run: from the key file when one is given, else drawn from the operating
+/// system for this run alone (never from the seed, which is not secret).
 pub fn keys(seed: u64, key_file: Option<&Path>) -> Result<Keys, String> {
     let Some(path) = key_file else {
-        return Ok(Keys::from_seed(seed));
+        return Ok(Keys::drawn(seed, rand::random()));
     };
     let shown = path.display();
     let meta =

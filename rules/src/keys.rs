@@ -3,8 +3,11 @@
 //! Two things make output vary: the *seed* (place-based rules such as `md5`, which give
 //! every row a fresh value) and the *key* (value-based rules such as `hash`, which give the
 //! same value the same pseudonym wherever it appears). The key comes from a key file when
-//! pseudonyms must match across runs; otherwise it is derived from the seed, so each run
-//! without a key file is consistent within its dump and unlinkable to any other.
+//! pseudonyms must match across runs; otherwise the binary draws a fresh one from the operating
+//! system, so each run without a key file is consistent within its dump and unlinkable to any
+//! other. The key is never derived from the seed: a seed is not secret (backups fix it so that
+//! unchanged data gives identical bytes), and a known key lets anyone hash a guessed e-mail
+//! and find it in the copy.
 
 use std::fmt;
 
@@ -16,7 +19,9 @@ pub const MIN_KEY_MATERIAL: usize = 32;
 pub enum KeySource {
     /// Read from a key file: pseudonyms match every other run with that file.
     File,
-    /// Derived from the run's seed: consistent within this run only.
+    /// Drawn for this run: consistent within this run only.
+    Drawn,
+    /// Derived from the seed by [`Keys::from_seed`]: for tests and benchmarks only.
     Seed,
 }
 
@@ -29,7 +34,17 @@ pub struct Keys {
 }
 
 impl Keys {
-    /// Keys for a run without a key file: the hash key is derived from the seed.
+    /// Keys for a run without a key file: `key` must be fresh randomness, drawn for this run.
+    pub fn drawn(seed: u64, key: [u8; 32]) -> Keys {
+        Keys {
+            seed,
+            key,
+            source: KeySource::Drawn,
+        }
+    }
+
+    /// Reproducible keys for tests and benchmarks: the key follows from the seed, so whoever
+    /// knows the seed knows the key. Never for real output.
     pub fn from_seed(seed: u64) -> Keys {
         Keys {
             seed,
