@@ -131,6 +131,14 @@ impl RuleSet {
     pub fn is_empty(&self) -> bool {
         self.tables.is_empty()
     }
+
+    /// Whether any rule derives its output from the run's key (see [`Rule::uses_key`]).
+    pub fn uses_key(&self) -> bool {
+        self.tables
+            .iter()
+            .flat_map(|t| &t.columns)
+            .any(|c| c.rule.uses_key())
+    }
 }
 
 /// A rules file that cannot be used.
