@@ -214,7 +214,7 @@ impl Fake {
                 });
             }
             Kind::City => {
-                let template = if draws.next() % 4 == 0 {
+                let template = if draws.next().is_multiple_of(4) {
                     EN::ADDRESS_CITY_WITH_PREFIX_TPL
                 } else {
                     EN::ADDRESS_CITY_TPL
@@ -317,7 +317,7 @@ impl<'a> Draws<'a> {
 
     /// A first or a last name, as streets and towns are named after people.
     fn person_word(&mut self) -> &'static str {
-        if self.next() % 2 == 0 {
+        if self.next().is_multiple_of(2) {
             self.pick(EN::NAME_FIRST_NAME)
         } else {
             self.pick(EN::NAME_LAST_NAME)

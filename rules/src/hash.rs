@@ -66,7 +66,7 @@ impl Shape {
     }
 
     /// The length of every output, in characters.
-    pub fn len(&self) -> usize {
+    pub fn output_len(&self) -> usize {
         match self {
             Shape::Hex { len } | Shape::Digits { len } => *len,
             Shape::Email { at } => 1 + EMAIL_HEX_LEN + 1 + at.chars().count(),
@@ -228,7 +228,7 @@ mod tests {
         for (shape, template) in cases {
             let out = run(&hash(shape.clone(), "", false), b"ann@corp.com", &k);
             assert!(has_form(&out, &template), "{shape:?} gave {out}");
-            assert_eq!(out.chars().count(), shape.len(), "{shape:?}");
+            assert_eq!(out.chars().count(), shape.output_len(), "{shape:?}");
         }
     }
 

@@ -191,7 +191,7 @@ impl Rule {
                 address,
                 unique: true,
             } => Some(address.chars().count() + 1 + PLACE_HEX_LEN),
-            Rule::Hash(hash) => Some(hash.shape.len()),
+            Rule::Hash(hash) => Some(hash.shape.output_len()),
             Rule::Fake(fake) => fake.max_len(),
         }
     }

@@ -42,7 +42,7 @@ fn checked(rule: &Rule, outcome: Outcome<'_>) -> usize {
             text.len()
         }
         (Rule::Hash(hash), Outcome::Text(text)) => {
-            assert_eq!(text.len(), hash.shape.len());
+            assert_eq!(text.len(), hash.shape.output_len());
             text.len()
         }
         (Rule::Fake(_), Outcome::Text(text)) => {
