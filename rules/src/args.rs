@@ -124,7 +124,7 @@ pub(crate) fn email(arg: RawArg) -> Result<Rule, String> {
     Ok(Rule::Email { address, unique })
 }
 
-pub(crate) fn is_email(s: &str) -> bool {
+fn is_email(s: &str) -> bool {
     match s.split_once('@') {
         Some((local, host)) => {
             !local.is_empty() && !local.chars().any(char::is_whitespace) && is_host(host)
