@@ -10,7 +10,9 @@ use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
 use serde_saphyr::Spanned;
 
+use crate::json::{JsonPath, JsonRule};
 use crate::name::{Ident, TableName, parse_column_name, parse_table_name};
+use crate::redact::{Redact, RedactKind};
 use crate::rule::{DEFAULT_EMAIL, MD5_HEX_LEN, Rule};
 
 /// A position in the rules file, 1-based.
@@ -142,6 +144,11 @@ pub enum RulesError {
     At(Pos, String),
 }
 
+/// `line L column C`, for positions inside a message that serde-saphyr positions at the rule.
+fn at_text(at: Pos) -> String {
+    format!("line {} column {}", at.line, at.column)
+}
+
 fn pos<T>(s: &Spanned<T>) -> Pos {
     Pos {
         line: s.referenced.line(),
@@ -203,18 +210,20 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
 }
 
 /// A rule as YAML spells it: a word (`email`, `md5`, `null`, `keep`), YAML null, or a
-/// one-key mapping with an argument (`{md5: 10}`, `{email: a@b.c}`, `{fixed: text}`).
-#[derive(Deserialize)]
-#[serde(try_from = "RawRule")]
+/// one-key mapping with an argument (`{md5: 10}`, `{email: a@b.c}`, `{fixed: text}`,
+/// `{array: RULE}`, `{json: {PATH: RULE}}`, `{redact: [KINDS]}`).
+///
+/// The mapping's key says how to read its argument, so a nested rule is read by this same
+/// type and its errors carry its own position in the file.
 struct RuleValue(Rule);
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawRule {
-    Word(Option<String>),
-    WithArg(BTreeMap<String, RawArg>),
+impl<'de> Deserialize<'de> for RuleValue {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RuleVisitor).map(RuleValue)
+    }
 }
 
+/// The scalar argument of `md5`, `email` and `fixed`.
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum RawArg {
@@ -222,48 +231,142 @@ enum RawArg {
     Text(String),
 }
 
-const KNOWN: &str = "email, md5, null, keep, {md5: N}, {email: ADDRESS}, {fixed: TEXT}";
+const KNOWN: &str = "email, md5, null, keep, {md5: N}, {email: ADDRESS}, {fixed: TEXT}, \
+                     {array: RULE}, {json: {PATH: RULE}}, {redact: [KINDS]}";
 
-impl TryFrom<RawRule> for RuleValue {
-    type Error = String;
+struct RuleVisitor;
 
-    fn try_from(raw: RawRule) -> Result<Self, String> {
-        let rule = match raw {
-            RawRule::Word(None) => Rule::Null,
-            RawRule::Word(Some(word)) => match word.as_str() {
-                "null" => Rule::Null,
-                "keep" => Rule::Keep,
-                "md5" => Rule::Md5 { len: MD5_HEX_LEN },
-                "email" => Rule::Email(DEFAULT_EMAIL.to_owned()),
-                "fixed" => return Err("`fixed` needs its text: {fixed: \"TEXT\"}".to_owned()),
-                other => return Err(format!("unknown rule `{other}`; rules are {KNOWN}")),
-            },
-            RawRule::WithArg(map) => {
-                let mut entries = map.into_iter();
-                let (Some((name, arg)), None) = (entries.next(), entries.next()) else {
-                    return Err(format!(
-                        "a rule mapping has exactly one key; rules are {KNOWN}"
-                    ));
-                };
-                match (name.as_str(), arg) {
-                    ("md5", RawArg::Number(n)) if (1..=MD5_HEX_LEN as u64).contains(&n) => {
-                        Rule::Md5 { len: n as usize }
+impl<'de> Visitor<'de> for RuleVisitor {
+    type Value = Rule;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a rule ({KNOWN})")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Rule, E> {
+        Ok(Rule::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Rule, E> {
+        Ok(Rule::Null)
+    }
+
+    fn visit_str<E: de::Error>(self, word: &str) -> Result<Rule, E> {
+        Ok(match word {
+            "null" => Rule::Null,
+            "keep" => Rule::Keep,
+            "md5" => Rule::Md5 { len: MD5_HEX_LEN },
+            "email" => Rule::Email(DEFAULT_EMAIL.to_owned()),
+            "fixed" => return Err(E::custom("`fixed` needs its text: {fixed: \"TEXT\"}")),
+            "json" | "array" | "redact" => {
+                return Err(E::custom(format!(
+                    "`{word}` needs its argument: {}",
+                    match word {
+                        "json" => "{json: {\"$.path\": RULE}}",
+                        "array" => "{array: RULE}",
+                        _ => "{redact: [email, phone]}",
                     }
-                    ("md5", _) => {
-                        return Err(format!("md5 takes a length from 1 to {MD5_HEX_LEN}"));
-                    }
-                    ("email", RawArg::Text(address)) if is_email(&address) => Rule::Email(address),
-                    ("email", _) => {
-                        return Err("email takes an address like dev@example.org".to_owned());
-                    }
-                    ("fixed", RawArg::Text(text)) => Rule::Fixed(text),
-                    ("fixed", RawArg::Number(n)) => Rule::Fixed(n.to_string()),
-                    (other, _) => return Err(format!("unknown rule `{other}`; rules are {KNOWN}")),
+                )));
+            }
+            other => {
+                return Err(E::custom(format!(
+                    "unknown rule `{other}`; rules are {KNOWN}"
+                )));
+            }
+        })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Rule, A::Error> {
+        let one_key = || {
+            de::Error::custom(format!(
+                "a rule mapping has exactly one key; rules are {KNOWN}"
+            ))
+        };
+        let name: String = map.next_key()?.ok_or_else(one_key)?;
+        let rule = match name.as_str() {
+            "md5" => match map.next_value()? {
+                RawArg::Number(n) if (1..=MD5_HEX_LEN as u64).contains(&n) => {
+                    Rule::Md5 { len: n as usize }
                 }
+                _ => {
+                    return Err(de::Error::custom(format!(
+                        "md5 takes a length from 1 to {MD5_HEX_LEN}"
+                    )));
+                }
+            },
+            "email" => match map.next_value()? {
+                RawArg::Text(address) if is_email(&address) => Rule::Email(address),
+                _ => {
+                    return Err(de::Error::custom(
+                        "email takes an address like dev@example.org",
+                    ));
+                }
+            },
+            "fixed" => match map.next_value()? {
+                RawArg::Text(text) => Rule::Fixed(text),
+                RawArg::Number(n) => Rule::Fixed(n.to_string()),
+            },
+            "array" => Rule::Array(Box::new(map.next_value::<RuleValue>()?.0)),
+            "json" => Rule::Json(json_rule(map.next_value()?)?),
+            "redact" => Rule::Redact(redact_rule(map.next_value()?)?),
+            other => {
+                return Err(de::Error::custom(format!(
+                    "unknown rule `{other}`; rules are {KNOWN}"
+                )));
             }
         };
-        Ok(RuleValue(rule))
+        if map.next_key::<String>()?.is_some() {
+            return Err(one_key());
+        }
+        Ok(rule)
     }
+}
+
+/// `{json: {PATH: RULE, ...}}`: each path parsed, a bad one reported at its key.
+fn json_rule<E: de::Error>(paths: Ordered<RuleValue>) -> Result<JsonRule, E> {
+    if paths.0.is_empty() {
+        return Err(E::custom(
+            "json takes at least one path: {json: {\"$.email\": RULE}}",
+        ));
+    }
+    let mut parsed: Vec<(JsonPath, Rule)> = Vec::new();
+    for (key, rule) in paths.0 {
+        let at = pos(&key);
+        let path = JsonPath::parse(&key.value)
+            .map_err(|e| E::custom(format!("bad JSON path at {}: {e}", at_text(at))))?;
+        if parsed.iter().any(|(p, _)| p.as_str() == path.as_str()) {
+            return Err(E::custom(format!(
+                "JSON path {path} at {} is listed twice",
+                at_text(at)
+            )));
+        }
+        parsed.push((path, rule.0));
+    }
+    Ok(JsonRule { paths: parsed })
+}
+
+/// `{redact: [KINDS]}`: known kinds, at least one.
+fn redact_rule<E: de::Error>(names: Vec<Spanned<String>>) -> Result<Redact, E> {
+    if names.is_empty() {
+        return Err(E::custom(format!(
+            "redact takes a list of kinds: {}",
+            RedactKind::NAMES
+        )));
+    }
+    let kinds = names
+        .iter()
+        .map(|name| {
+            RedactKind::from_name(&name.value).ok_or_else(|| {
+                E::custom(format!(
+                    "unknown redact kind `{}` at {}; kinds are {}",
+                    name.value,
+                    at_text(pos(name)),
+                    RedactKind::NAMES
+                ))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Redact::new(kinds))
 }
 
 fn is_email(s: &str) -> bool {

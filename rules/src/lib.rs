@@ -16,14 +16,19 @@
 //! assert_eq!(outcome, Ok(Outcome::Text(b"nobody@example.com")));
 //! ```
 
+mod array;
 mod file;
+mod json;
 mod keys;
 mod name;
+mod redact;
 mod rule;
 
 pub use file::{ColumnRule, Pos, RuleSet, RulesError, TableRules};
+pub use json::{JsonPath, JsonRule};
 pub use keys::{KeyError, KeySource, Keys, MIN_KEY_MATERIAL};
 pub use name::{
     DEFAULT_SCHEMA, Ident, NameError, TableName, parse_column_name, parse_dotted, parse_table_name,
 };
+pub use redact::{Redact, RedactKind};
 pub use rule::{DEFAULT_EMAIL, MD5_HEX_LEN, Outcome, Place, Rule, Value, ValueError};

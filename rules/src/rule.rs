@@ -7,7 +7,10 @@
 
 use md5::{Digest, Md5};
 
+use crate::json::JsonRule;
 use crate::keys::Keys;
+use crate::redact::Redact;
+use crate::{array, json};
 
 /// The address written by the `email` rule when no other is given.
 pub const DEFAULT_EMAIL: &str = "nobody@example.com";
@@ -28,6 +31,12 @@ pub enum Rule {
     Email(String),
     /// Any fixed text; the only rule that also replaces NULL.
     Fixed(String),
+    /// Rules for values found by path inside a json or jsonb document.
+    Json(JsonRule),
+    /// A rule for each element of a PostgreSQL array.
+    Array(Box<Rule>),
+    /// Personal-data-shaped substrings of free text replaced by keyed pseudonyms.
+    Redact(Redact),
 }
 
 /// A value as the dump holds it, decoded.
@@ -77,6 +86,13 @@ impl Rule {
             (Rule::Keep, _) => Outcome::Unchanged,
             (Rule::Fixed(text), _) => Outcome::Text(text.as_bytes()),
             (_, Value::Null) => Outcome::Unchanged,
+            (Rule::Json(rule), Value::Text(text)) => {
+                return json::apply(rule, text, place, keys, out);
+            }
+            (Rule::Array(inner), Value::Text(text)) => {
+                return array::apply(inner, text, place, keys, out);
+            }
+            (Rule::Redact(redact), Value::Text(text)) => return redact.apply(text, keys, out),
             (Rule::Null, Value::Text(_)) => Outcome::Null,
             (Rule::Email(address), Value::Text(_)) => Outcome::Text(address.as_bytes()),
             (Rule::Md5 { len }, Value::Text(_)) => {
@@ -102,6 +118,9 @@ impl Rule {
             Rule::Md5 { len } => format!("md5:{len}"),
             Rule::Email(_) => "email".into(),
             Rule::Fixed(_) => "fixed".into(),
+            Rule::Json(_) => "json".into(),
+            Rule::Array(inner) => format!("array:{}", inner.label()),
+            Rule::Redact(redact) => format!("redact:{}", redact.kinds_label()),
         }
     }
 
@@ -113,7 +132,7 @@ impl Rule {
     /// The longest output the rule can produce, in characters, when that is known.
     pub fn max_len(&self) -> Option<usize> {
         match self {
-            Rule::Keep | Rule::Null => None,
+            Rule::Keep | Rule::Null | Rule::Json(_) | Rule::Array(_) | Rule::Redact(_) => None,
             Rule::Md5 { len } => Some(*len),
             Rule::Email(s) | Rule::Fixed(s) => Some(s.chars().count()),
         }
