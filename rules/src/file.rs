@@ -381,6 +381,7 @@ fn is_email(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::redact::RedactKind;
 
     const EXAMPLE: &str = r#"
 tables:
@@ -456,6 +457,88 @@ tables:
         assert!(e.contains("line 4") && e.contains("1 to 32"), "{e}");
         let e = error_of("tables:\n  a.b.c:\n    columns:\n      a: md5\n");
         assert!(e.starts_with("line 2 column 3:"), "{e}");
+    }
+
+    fn rule_of(yaml_rule: &str) -> Rule {
+        let yaml = format!("tables:\n  t:\n    columns:\n      a: {yaml_rule}\n");
+        RuleSet::from_yaml(&yaml).unwrap().tables()[0].columns[0]
+            .rule
+            .clone()
+    }
+
+    #[test]
+    fn nested_rules_parse() {
+        let Rule::Json(json) = rule_of(
+            r#"{json: {"$.email": email, "$.phones[*]": null, '$["a b"].c': {md5: 8}, "$..x": {array: {fixed: 0}}}}"#,
+        ) else {
+            panic!("not a json rule")
+        };
+        let paths: Vec<(&str, &Rule)> = json.paths.iter().map(|(p, r)| (p.as_str(), r)).collect();
+        assert_eq!(
+            paths,
+            vec![
+                ("$.email", &Rule::Email(DEFAULT_EMAIL.into())),
+                ("$.phones[*]", &Rule::Null),
+                ("$[\"a b\"].c", &Rule::Md5 { len: 8 }),
+                ("$..x", &Rule::Array(Box::new(Rule::Fixed("0".into())))),
+            ]
+        );
+        assert_eq!(
+            rule_of("{array: md5}"),
+            Rule::Array(Box::new(Rule::Md5 { len: 32 }))
+        );
+        assert_eq!(
+            rule_of("{array: {json: {$.a: null}}}").label(),
+            "array:json"
+        );
+        let Rule::Redact(redact) = rule_of("{redact: [phone, email, phone]}") else {
+            panic!("not a redact rule")
+        };
+        assert_eq!(redact.kinds(), [RedactKind::Email, RedactKind::Phone]);
+        // Block style, nested over several lines.
+        let yaml = "tables:\n  t:\n    columns:\n      profile:\n        json:\n          $.address.street: {fixed: x}\n          $.tags:\n            array: email\n";
+        let set = RuleSet::from_yaml(yaml).unwrap();
+        assert!(matches!(&set.tables()[0].columns[0].rule, Rule::Json(j) if j.paths.len() == 2));
+    }
+
+    #[test]
+    fn nested_rule_errors_say_where() {
+        let e = error_of(
+            "tables:\n  t:\n    columns:\n      a:\n        json:\n          \"$.a\": md5\n          \"$.b\": {md5: 99}\n",
+        );
+        assert!(
+            e.contains("line 7 column 18") && e.contains("1 to 32"),
+            "{e}"
+        );
+        let e = error_of("tables:\n  t:\n    columns:\n      a: {array: {md6: 3}}\n");
+        assert!(
+            e.contains("line 4 column 18") && e.contains("unknown rule `md6`"),
+            "{e}"
+        );
+        let e = error_of(
+            "tables:\n  t:\n    columns:\n      a: {json: {\"$.a\": md5, \"$.b[\": null}}\n",
+        );
+        assert!(
+            e.contains("bad JSON path at line 4 column 30: `$.b[`") && e.contains("character 5"),
+            "{e}"
+        );
+        let e = error_of("tables:\n  t:\n    columns:\n      a: {redact: [email, fone]}\n");
+        assert!(
+            e.contains("unknown redact kind `fone` at line 4 column 27"),
+            "{e}"
+        );
+        for (rule, says) in [
+            ("{redact: []}", "list of kinds"),
+            ("{json: {}}", "at least one path"),
+            ("json", "needs its argument"),
+            ("array", "needs its argument"),
+            ("{array: {md5: 3, email: x}}", "exactly one key"),
+            ("{json: {$.a: md5, $.a: null}}", "duplicate"),
+            ("{redact: email}", "line 4"),
+        ] {
+            let e = error_of(&format!("tables:\n  t:\n    columns:\n      a: {rule}\n"));
+            assert!(e.contains(says), "{rule}: {e}");
+        }
     }
 
     #[test]

@@ -204,13 +204,15 @@ pub(crate) fn apply<'a>(
     if matches.is_empty() {
         return Ok(Outcome::Unchanged);
     }
-    // JSON values nest or are disjoint: an outer match (a `null` over an object) takes its
-    // inner ones with it, and of equal matches the first path in the file wins.
+    // JSON values nest or are disjoint. An outer match (a `null` over an object) takes its
+    // inner ones with it; of equal matches the first path in the file wins. `keep` on an
+    // object or array claims nothing, so it never shields a rule on a value inside.
     matches.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end), m.path));
+    let mut claimed = 0;
     let mut copied = 0;
     let mut scratch = Vec::new();
     for m in matches {
-        if m.start < copied {
+        if m.start < claimed {
             continue;
         }
         let (path, inner) = &rule.paths[m.path];
@@ -219,12 +221,7 @@ pub(crate) fn apply<'a>(
         let value = match original.as_bytes()[0] {
             b'{' | b'[' => match inner {
                 Rule::Keep => continue,
-                Rule::Null => {
-                    out.extend_from_slice(&text[copied..m.start]);
-                    out.extend_from_slice(b"null");
-                    copied = m.end;
-                    continue;
-                }
+                Rule::Null => Value::Text(original.as_bytes()),
                 _ => {
                     return Err(ValueError(format!(
                         "JSON path {path} matches an object or array; only `null` and `keep` apply to those"
@@ -238,6 +235,7 @@ pub(crate) fn apply<'a>(
             b'n' => Value::Null,
             _ => Value::Text(original.as_bytes()),
         };
+        claimed = m.end;
         let outcome = inner.apply(value, place, keys, &mut scratch)?;
         if outcome == Outcome::Unchanged {
             continue;
@@ -375,5 +373,220 @@ impl<'de> Deserialize<'de> for Key<'de> {
             }
         }
         d.deserialize_str(KeyVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::rule::DEFAULT_EMAIL;
+
+    fn rule(paths: &[(&str, Rule)]) -> JsonRule {
+        JsonRule {
+            paths: paths
+                .iter()
+                .map(|(p, r)| (JsonPath::parse(p).unwrap(), r.clone()))
+                .collect(),
+        }
+    }
+
+    fn run(rule: &JsonRule, doc: &str) -> Result<String, ValueError> {
+        let mut out = Vec::new();
+        let place = Place { row: 9, column: 0 };
+        Ok(
+            match apply(rule, doc.as_bytes(), place, &Keys::from_seed(1), &mut out)? {
+                Outcome::Unchanged => doc.to_owned(),
+                Outcome::Text(t) => String::from_utf8(t.to_vec()).unwrap(),
+                Outcome::Null => panic!("a json rule never nulls the whole value"),
+            },
+        )
+    }
+
+    fn email() -> Rule {
+        Rule::Email(DEFAULT_EMAIL.into())
+    }
+
+    #[test]
+    fn paths_parse_and_bad_ones_say_where() {
+        for good in [
+            "$",
+            "$.a",
+            "$.a.b",
+            "$.a[*]",
+            "$.a[0]",
+            "$[\"key with spaces\"]",
+            "$['it\\'s']",
+            "$..name",
+            "$..*",
+            "$..[0]",
+            "$.*.x",
+            "$.naïve-key_2",
+        ] {
+            JsonPath::parse(good).unwrap();
+        }
+        for (bad, at) in [
+            ("a.b", 1),
+            ("$.", 3),
+            ("$.a[", 5),
+            ("$.a[1", 6),
+            ("$[\"x", 3),
+            ("$.a b", 4),
+            ("$a", 2),
+            ("$.a[-1]", 5),
+            ("$.é[x]", 5),
+        ] {
+            let e = JsonPath::parse(bad).unwrap_err();
+            assert!(e.ends_with(&format!("at character {at}")), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn matched_scalars_are_replaced_and_every_other_byte_stays() {
+        let doc = r#"{"email": "ann@corp.com" , "n":1,"phones": ["+1 555", 12, null, true],
+  "address": {"street": "Main \"St\"", "city": "X"}, "list": [{"email": "b@c.d"}]}"#;
+        let out = run(
+            &rule(&[
+                ("$.email", email()),
+                ("$.phones[*]", Rule::Null),
+                ("$.address.street", Rule::Fixed("a\tb\\c\"d\ne".into())),
+                ("$.list[0].email", Rule::Fixed("é".into())),
+                ("$.missing.path", Rule::Null),
+            ]),
+            doc,
+        )
+        .unwrap();
+        let expected = doc
+            .replace("\"ann@corp.com\"", "\"nobody@example.com\"")
+            .replace(r#"["+1 555", 12, null, true]"#, "[null, null, null, null]")
+            .replace(r#""Main \"St\"""#, r#""a\tb\\c\"d\ne""#)
+            .replace("\"b@c.d\"", "\"é\"");
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn scalar_kinds_reach_the_rule_decoded() {
+        // Strings arrive unescaped, numbers and booleans as their text, null as NULL.
+        let fixed = Rule::Fixed("x".into());
+        let doc = r#"{"s": "a\u0041\n", "n": -1.5e3, "b": false, "z": null}"#;
+        assert_eq!(
+            run(&rule(&[("$.*", fixed)]), doc).unwrap(),
+            r#"{"s": "x", "n": "x", "b": "x", "z": "x"}"#
+        );
+        assert_eq!(
+            run(&rule(&[("$.*", email())]), doc).unwrap(),
+            r#"{"s": "nobody@example.com", "n": "nobody@example.com", "b": "nobody@example.com", "z": null}"#
+        );
+        let md5 = run(&rule(&[("$.s", Rule::Md5 { len: 8 })]), doc).unwrap();
+        assert!(
+            md5.starts_with(r#"{"s": ""#)
+                && md5.ends_with(r#"", "n": -1.5e3, "b": false, "z": null}"#),
+            "{md5}"
+        );
+    }
+
+    #[test]
+    fn keys_by_bracket_recursive_descent_and_duplicates() {
+        let doc = r#"{"a b": 1, "x": {"name": "n1", "y": [{"name": "n2"}, {"name": {"name": "n3"}}]}, "name": "n0", "name": "dup"}"#;
+        assert_eq!(
+            run(&rule(&[("$[\"a b\"]", Rule::Fixed("k".into()))]), doc).unwrap(),
+            doc.replace("\"a b\": 1", "\"a b\": \"k\"")
+        );
+        // `..name` finds every depth; an object match under a scalar rule is refused, under
+        // `null` it goes whole, taking its inner match with it.
+        let e = run(&rule(&[("$..name", Rule::Fixed("k".into()))]), doc).unwrap_err();
+        assert!(e.0.contains("$..name matches an object or array"), "{e}");
+        assert_eq!(
+            run(&rule(&[("$..name", Rule::Null)]), doc).unwrap(),
+            r#"{"a b": 1, "x": {"name": null, "y": [{"name": null}, {"name": null}]}, "name": null, "name": null}"#
+        );
+        assert_eq!(
+            run(
+                &rule(&[("$.x.name", Rule::Keep), ("$..name", Rule::Null)]),
+                doc
+            )
+            .unwrap(),
+            r#"{"a b": 1, "x": {"name": "n1", "y": [{"name": null}, {"name": null}]}, "name": null, "name": null}"#
+        );
+        // `keep` on an object does not shield what is inside.
+        assert_eq!(
+            run(&rule(&[("$.x", Rule::Keep), ("$.x.name", Rule::Null)]), doc).unwrap(),
+            doc.replace("\"n1\"", "null")
+        );
+    }
+
+    #[test]
+    fn documents_without_a_match_or_not_json() {
+        let r = rule(&[("$.email", email())]);
+        for doc in [
+            "[]",
+            "\"text\"",
+            "42",
+            "null",
+            "{\"other\": 1}",
+            "  {\"email\": {}} ",
+        ] {
+            if doc.contains("email") {
+                assert!(run(&r, doc).is_err());
+            } else {
+                assert_eq!(run(&r, doc).unwrap(), doc);
+            }
+        }
+        for bad in ["{", "{'a': 1}", "nul", "{\"a\": 1} x", "\u{0}"] {
+            let e = run(&r, bad).unwrap_err();
+            assert!(e.0.starts_with("not valid JSON: "), "{bad}: {e}");
+        }
+        let mut out = Vec::new();
+        let place = Place { row: 0, column: 0 };
+        let e = apply(
+            &r,
+            b"{\"email\": \"\xff\"}",
+            place,
+            &Keys::from_seed(1),
+            &mut out,
+        )
+        .unwrap_err();
+        assert!(e.0.starts_with("not valid JSON: "), "{e}");
+    }
+
+    fn json_string() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                Just('"'),
+                Just('\\'),
+                Just('\n'),
+                Just('\t'),
+                Just('\u{1}'),
+                Just('é'),
+                Just('\u{1F600}'),
+                Just(' '),
+                any::<char>(),
+            ],
+            0..6,
+        )
+        .prop_map(|c| c.into_iter().collect())
+    }
+
+    proptest! {
+        #[test]
+        fn a_splice_keeps_every_byte_outside_the_match(
+            before in json_string(), target in json_string(), after in json_string(),
+            new in json_string(), pad in "[ \t\n]{0,3}",
+        ) {
+            let enc = |s: &str| serde_json::to_string(s).unwrap();
+            let doc = format!(
+                "{pad}{{{pad}\"before\":{pad}{}{pad},\"t\":{pad}{},\"after\":[{pad}{}]}}{pad}",
+                enc(&before), enc(&target), enc(&after)
+            );
+            let out = run(&rule(&[("$.t", Rule::Fixed(new.clone()))]), &doc).unwrap();
+            let at = doc.find(&format!("\"t\":{pad}")).unwrap() + 4 + pad.len();
+            let old_len = enc(&target).len();
+            prop_assert_eq!(&out[..at], &doc[..at]);
+            prop_assert_eq!(&out[at + enc(&new).len()..], &doc[at + old_len..]);
+            let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
+            prop_assert_eq!(parsed["t"].as_str().unwrap(), new.as_str());
+            prop_assert_eq!(parsed["before"].as_str().unwrap(), before.as_str());
+        }
     }
 }
