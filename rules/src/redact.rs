@@ -67,7 +67,7 @@ pub struct Redact {
     digits: Option<Regex>,
 }
 
-const EMAIL: &str = r"(?-u)[A-Za-z0-9._%+\-\x80-\xFF]+@[A-Za-z0-9\x80-\xFF](?:[A-Za-z0-9\-\x80-\xFF]*[A-Za-z0-9\x80-\xFF])?(?:\.[A-Za-z0-9\x80-\xFF](?:[A-Za-z0-9\-\x80-\xFF]*[A-Za-z0-9\x80-\xFF])?)+";
+const EMAIL: &str = r"(?-u)[A-Za-z0-9._%+\-\x80-\xFF]+(?:'[A-Za-z0-9._%+\-\x80-\xFF]+)*@[A-Za-z0-9\x80-\xFF](?:[A-Za-z0-9\-\x80-\xFF]*[A-Za-z0-9\x80-\xFF])?(?:\.[A-Za-z0-9\x80-\xFF](?:[A-Za-z0-9\-\x80-\xFF]*[A-Za-z0-9\x80-\xFF])?)+";
 const IBAN: &str = r"(?-u)\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b";
 const IP: &str = r"(?-u)[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}";
 const DIGITS: &str = r"(?-u)\+?\(?[0-9][0-9()\-. ]*[0-9]";
@@ -521,6 +521,12 @@ mod tests {
             assert!(w[1..25].bytes().all(|b| b.is_ascii_hexdigit()), "{w}");
         }
         assert!(out.starts_with("mail u") && out.ends_with('.'), "{out}");
+        // A quote around an address is not part of it; one inside is.
+        let out = redact(&[RedactKind::Email], "'b@c.de'");
+        assert!(
+            out.starts_with("'u") && out.ends_with("@example.com'"),
+            "{out}"
+        );
     }
 
     #[test]
