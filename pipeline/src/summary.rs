@@ -22,9 +22,10 @@ pub fn render(totals: &Totals, settings: &Settings, keyed: bool, elapsed: Durati
     if keyed {
         s.push_str(match settings.keys.source() {
             KeySource::File => "pseudonyms: keyed by the key file\n",
-            KeySource::Seed => {
+            KeySource::Drawn => {
                 "pseudonyms: keyed for this run only (no key file; unlinkable to other runs)\n"
             }
+            KeySource::Seed => "pseudonyms: keyed by the seed (tests only)\n",
         });
     }
     for (table, t) in &totals.stats.tables {

@@ -11,7 +11,9 @@ use serde::de::{self, MapAccess, Visitor};
 use serde_saphyr::Spanned;
 
 use crate::args::{self, RawArg};
+use crate::json::{JsonPath, JsonRule};
 use crate::name::{Ident, TableName, parse_column_name, parse_table_name};
+use crate::redact::{Redact, RedactKind};
 use crate::rule::{DEFAULT_EMAIL, MD5_HEX_LEN, Rule};
 
 /// A position in the rules file, 1-based.
@@ -151,6 +153,11 @@ pub enum RulesError {
     At(Pos, String),
 }
 
+/// `line L column C`, for positions inside a message that serde-saphyr positions at the rule.
+fn at_text(at: Pos) -> String {
+    format!("line {} column {}", at.line, at.column)
+}
+
 fn pos<T>(s: &Spanned<T>) -> Pos {
     Pos {
         line: s.referenced.line(),
@@ -213,70 +220,161 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
 
 /// A rule as YAML spells it: a word (`email`, `md5`, `hash`, `null`, `keep`), YAML null, or a
 /// one-key mapping with an argument (`{md5: 10}`, `{email: a@b.c}`, `{fixed: text}`,
-/// `{hash: email}`, `{fake: {kind: name}}`; see `args`).
-#[derive(Deserialize)]
-#[serde(try_from = "RawRule")]
+/// `{hash: email}`, `{fake: {kind: name}}` (options: see `args`), `{array: RULE}`,
+/// `{json: {PATH: RULE}}`, `{redact: [KINDS]}`).
+///
+/// The mapping's key says how to read its argument, so a nested rule is read by this same
+/// type and its errors carry its own position in the file.
 struct RuleValue(Rule);
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawRule {
-    Word(Option<String>),
-    WithArg(BTreeMap<String, RawArg>),
+impl<'de> Deserialize<'de> for RuleValue {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RuleVisitor).map(RuleValue)
+    }
 }
 
-const KNOWN: &str = "email, md5, hash, null, keep, {md5: N}, {email: ADDRESS}, {fixed: TEXT}, {hash: SHAPE}, {fake: KIND}";
+const KNOWN: &str = "email, md5, hash, null, keep, {md5: N}, {email: ADDRESS}, {fixed: TEXT}, \
+                     {hash: SHAPE}, {fake: KIND}, {array: RULE}, {json: {PATH: RULE}}, \
+                     {redact: [KINDS]}";
 
-impl TryFrom<RawRule> for RuleValue {
-    type Error = String;
+struct RuleVisitor;
 
-    fn try_from(raw: RawRule) -> Result<Self, String> {
-        let rule = match raw {
-            RawRule::Word(None) => Rule::Null,
-            RawRule::Word(Some(word)) => match word.as_str() {
-                "null" => Rule::Null,
-                "keep" => Rule::Keep,
-                "md5" => Rule::Md5 {
-                    len: MD5_HEX_LEN,
-                    unique: false,
-                },
-                "email" => Rule::Email {
-                    address: DEFAULT_EMAIL.to_owned(),
-                    unique: false,
-                },
-                "hash" => args::hash(None)?,
-                "fixed" => return Err("`fixed` needs its text: {fixed: \"TEXT\"}".to_owned()),
-                "fake" => return Err("`fake` needs a kind: {fake: first_name}".to_owned()),
-                other => return Err(format!("unknown rule `{other}`; rules are {KNOWN}")),
+impl<'de> Visitor<'de> for RuleVisitor {
+    type Value = Rule;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a rule ({KNOWN})")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Rule, E> {
+        Ok(Rule::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Rule, E> {
+        Ok(Rule::Null)
+    }
+
+    fn visit_str<E: de::Error>(self, word: &str) -> Result<Rule, E> {
+        Ok(match word {
+            "null" => Rule::Null,
+            "keep" => Rule::Keep,
+            "md5" => Rule::Md5 {
+                len: MD5_HEX_LEN,
+                unique: false,
             },
-            RawRule::WithArg(map) => {
-                let mut entries = map.into_iter();
-                let (Some((name, arg)), None) = (entries.next(), entries.next()) else {
-                    return Err(format!(
-                        "a rule mapping has exactly one key; rules are {KNOWN}"
-                    ));
-                };
-                match (name.as_str(), arg) {
-                    ("md5", arg) => args::md5(arg)?,
-                    ("email", arg) => args::email(arg)?,
-                    ("hash", arg) => args::hash(Some(arg))?,
-                    ("fake", arg) => args::fake(arg)?,
-                    ("fixed", RawArg::Text(text)) => Rule::Fixed(text),
-                    ("fixed", RawArg::Number(n)) => Rule::Fixed(n.to_string()),
-                    ("fixed", RawArg::Options(_)) => {
-                        return Err("`fixed` takes its text: {fixed: \"TEXT\"}".to_owned());
+            "email" => Rule::Email {
+                address: DEFAULT_EMAIL.to_owned(),
+                unique: false,
+            },
+            "hash" => args::hash(None).map_err(E::custom)?,
+            "fixed" => return Err(E::custom("`fixed` needs its text: {fixed: \"TEXT\"}")),
+            "fake" => return Err(E::custom("`fake` needs a kind: {fake: first_name}")),
+            "json" | "array" | "redact" => {
+                return Err(E::custom(format!(
+                    "`{word}` needs its argument: {}",
+                    match word {
+                        "json" => "{json: {\"$.path\": RULE}}",
+                        "array" => "{array: RULE}",
+                        _ => "{redact: [email, phone]}",
                     }
-                    (other, _) => return Err(format!("unknown rule `{other}`; rules are {KNOWN}")),
+                )));
+            }
+            other => {
+                return Err(E::custom(format!(
+                    "unknown rule `{other}`; rules are {KNOWN}"
+                )));
+            }
+        })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Rule, A::Error> {
+        let one_key = || {
+            de::Error::custom(format!(
+                "a rule mapping has exactly one key; rules are {KNOWN}"
+            ))
+        };
+        let name: String = map.next_key()?.ok_or_else(one_key)?;
+        let rule = match name.as_str() {
+            "md5" => args::md5(map.next_value()?).map_err(de::Error::custom)?,
+            "email" => args::email(map.next_value()?).map_err(de::Error::custom)?,
+            "hash" => args::hash(Some(map.next_value()?)).map_err(de::Error::custom)?,
+            "fake" => args::fake(map.next_value()?).map_err(de::Error::custom)?,
+            "fixed" => match map.next_value()? {
+                RawArg::Text(text) => Rule::Fixed(text),
+                RawArg::Number(n) => Rule::Fixed(n.to_string()),
+                RawArg::Options(_) => {
+                    return Err(de::Error::custom(
+                        "`fixed` takes its text: {fixed: \"TEXT\"}",
+                    ));
                 }
+            },
+            "array" => Rule::Array(Box::new(map.next_value::<RuleValue>()?.0)),
+            "json" => Rule::Json(json_rule(map.next_value()?)?),
+            "redact" => Rule::Redact(redact_rule(map.next_value()?)?),
+            other => {
+                return Err(de::Error::custom(format!(
+                    "unknown rule `{other}`; rules are {KNOWN}"
+                )));
             }
         };
-        Ok(RuleValue(rule))
+        if map.next_key::<String>()?.is_some() {
+            return Err(one_key());
+        }
+        Ok(rule)
     }
+}
+
+/// `{json: {PATH: RULE, ...}}`: each path parsed, a bad one reported at its key.
+fn json_rule<E: de::Error>(paths: Ordered<RuleValue>) -> Result<JsonRule, E> {
+    if paths.0.is_empty() {
+        return Err(E::custom(
+            "json takes at least one path: {json: {\"$.email\": RULE}}",
+        ));
+    }
+    let mut parsed: Vec<(JsonPath, Rule)> = Vec::new();
+    for (key, rule) in paths.0 {
+        let at = pos(&key);
+        let path = JsonPath::parse(&key.value)
+            .map_err(|e| E::custom(format!("bad JSON path at {}: {e}", at_text(at))))?;
+        if parsed.iter().any(|(p, _)| p.as_str() == path.as_str()) {
+            return Err(E::custom(format!(
+                "JSON path {path} at {} is listed twice",
+                at_text(at)
+            )));
+        }
+        parsed.push((path, rule.0));
+    }
+    Ok(JsonRule { paths: parsed })
+}
+
+/// `{redact: [KINDS]}`: known kinds, at least one.
+fn redact_rule<E: de::Error>(names: Vec<Spanned<String>>) -> Result<Redact, E> {
+    if names.is_empty() {
+        return Err(E::custom(format!(
+            "redact takes a list of kinds: {}",
+            RedactKind::NAMES
+        )));
+    }
+    let kinds = names
+        .iter()
+        .map(|name| {
+            RedactKind::from_name(&name.value).ok_or_else(|| {
+                E::custom(format!(
+                    "unknown redact kind `{}` at {}; kinds are {}",
+                    name.value,
+                    at_text(pos(name)),
+                    RedactKind::NAMES
+                ))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Redact::new(kinds))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::redact::RedactKind;
 
     const EXAMPLE: &str = r#"
 tables:
@@ -547,6 +645,85 @@ tables:
         for (rule, want) in cases {
             let e = error_of(&format!("tables:\n  t:\n    columns:\n      a: {rule}\n"));
             assert!(e.contains("line 4") && e.contains(want), "{rule}: {e}");
+        }
+    }
+
+    fn rule_of(yaml_rule: &str) -> Rule {
+        let yaml = format!("tables:\n  t:\n    columns:\n      a: {yaml_rule}\n");
+        RuleSet::from_yaml(&yaml).unwrap().tables()[0].columns[0]
+            .rule
+            .clone()
+    }
+
+    #[test]
+    fn nested_rules_parse() {
+        let Rule::Json(json) = rule_of(
+            r#"{json: {"$.email": email, "$.phones[*]": null, '$["a b"].c': {md5: 8}, "$..x": {array: {fixed: 0}}}}"#,
+        ) else {
+            panic!("not a json rule")
+        };
+        let paths: Vec<(&str, &Rule)> = json.paths.iter().map(|(p, r)| (p.as_str(), r)).collect();
+        assert_eq!(
+            paths,
+            vec![
+                ("$.email", &email(DEFAULT_EMAIL)),
+                ("$.phones[*]", &Rule::Null),
+                ("$[\"a b\"].c", &md5(8)),
+                ("$..x", &Rule::Array(Box::new(Rule::Fixed("0".into())))),
+            ]
+        );
+        assert_eq!(rule_of("{array: md5}"), Rule::Array(Box::new(md5(32))));
+        assert_eq!(
+            rule_of("{array: {json: {$.a: null}}}").label(),
+            "array:json"
+        );
+        let Rule::Redact(redact) = rule_of("{redact: [phone, email, phone]}") else {
+            panic!("not a redact rule")
+        };
+        assert_eq!(redact.kinds(), [RedactKind::Email, RedactKind::Phone]);
+        // Block style, nested over several lines.
+        let yaml = "tables:\n  t:\n    columns:\n      profile:\n        json:\n          $.address.street: {fixed: x}\n          $.tags:\n            array: email\n";
+        let set = RuleSet::from_yaml(yaml).unwrap();
+        assert!(matches!(&set.tables()[0].columns[0].rule, Rule::Json(j) if j.paths.len() == 2));
+    }
+
+    #[test]
+    fn nested_rule_errors_say_where() {
+        let e = error_of(
+            "tables:\n  t:\n    columns:\n      a:\n        json:\n          \"$.a\": md5\n          \"$.b\": {md5: 99}\n",
+        );
+        assert!(
+            e.contains("line 7 column 18") && e.contains("1 to 32"),
+            "{e}"
+        );
+        let e = error_of("tables:\n  t:\n    columns:\n      a: {array: {md6: 3}}\n");
+        assert!(
+            e.contains("line 4 column 18") && e.contains("unknown rule `md6`"),
+            "{e}"
+        );
+        let e = error_of(
+            "tables:\n  t:\n    columns:\n      a: {json: {\"$.a\": md5, \"$.b[\": null}}\n",
+        );
+        assert!(
+            e.contains("bad JSON path at line 4 column 30: `$.b[`") && e.contains("character 5"),
+            "{e}"
+        );
+        let e = error_of("tables:\n  t:\n    columns:\n      a: {redact: [email, fone]}\n");
+        assert!(
+            e.contains("unknown redact kind `fone` at line 4 column 27"),
+            "{e}"
+        );
+        for (rule, says) in [
+            ("{redact: []}", "list of kinds"),
+            ("{json: {}}", "at least one path"),
+            ("json", "needs its argument"),
+            ("array", "needs its argument"),
+            ("{array: {md5: 3, email: x}}", "exactly one key"),
+            ("{json: {$.a: md5, $.a: null}}", "duplicate"),
+            ("{redact: email}", "line 4"),
+        ] {
+            let e = error_of(&format!("tables:\n  t:\n    columns:\n      a: {rule}\n"));
+            assert!(e.contains(says), "{rule}: {e}");
         }
     }
 }

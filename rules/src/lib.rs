@@ -17,21 +17,26 @@
 //! ```
 
 mod args;
+mod array;
 mod fake;
 mod file;
 mod hash;
+mod json;
 mod keys;
 mod name;
 mod permute;
+mod redact;
 mod rule;
 
 pub use fake::{Fake, KIND_NAMES, Kind as FakeKind};
 pub use file::{ColumnRule, Pos, RuleSet, RulesError, TableRules};
 pub use hash::{Hash, Shape as HashShape};
+pub use json::{JsonPath, JsonRule};
 pub use keys::{KeyError, KeySource, Keys, MIN_KEY_MATERIAL};
 pub use name::{
     DEFAULT_SCHEMA, Ident, NameError, TableName, parse_column_name, parse_dotted, parse_table_name,
 };
+pub use redact::{Redact, RedactKind};
 pub use rule::{
     DEFAULT_EMAIL, MD5_HEX_LEN, Outcome, PLACE_HEX_LEN, Place, Rule, Value, ValueError,
 };

@@ -9,8 +9,11 @@ use md5::{Digest, Md5};
 
 use crate::fake::Fake;
 use crate::hash::{Hash, Shape, write_hex};
+use crate::json::JsonRule;
 use crate::keys::Keys;
 use crate::permute::{self, RoundKey};
+use crate::redact::Redact;
+use crate::{array, json};
 
 /// The address written by the `email` rule when no other is given.
 pub const DEFAULT_EMAIL: &str = "nobody@example.com";
@@ -37,6 +40,12 @@ pub enum Rule {
     Hash(Hash),
     /// A realistic fake derived from the keyed pseudonym of the value.
     Fake(Fake),
+    /// Rules for values found by path inside a json or jsonb document.
+    Json(JsonRule),
+    /// A rule for each element of a PostgreSQL array.
+    Array(Box<Rule>),
+    /// Personal-data-shaped substrings of free text replaced by keyed pseudonyms.
+    Redact(Redact),
 }
 
 /// Hex characters that carry a row's permuted place in unique `md5` and `email` output.
@@ -89,6 +98,13 @@ impl Rule {
             (Rule::Keep, _) => Outcome::Unchanged,
             (Rule::Fixed(text), _) => Outcome::Text(text.as_bytes()),
             (_, Value::Null) => Outcome::Unchanged,
+            (Rule::Json(rule), Value::Text(text)) => {
+                return json::apply(rule, text, place, keys, out);
+            }
+            (Rule::Array(inner), Value::Text(text)) => {
+                return array::apply(inner, text, place, keys, out);
+            }
+            (Rule::Redact(redact), Value::Text(text)) => return redact.apply(text, keys, out),
             (Rule::Null, Value::Text(_)) => Outcome::Null,
             (
                 Rule::Email {
@@ -163,6 +179,9 @@ impl Rule {
                 with_unique(base, hash.unique)
             }
             Rule::Fake(fake) => with_unique(format!("fake:{}", fake.kind.name()), fake.unique),
+            Rule::Json(_) => "json".into(),
+            Rule::Array(inner) => format!("array:{}", inner.label()),
+            Rule::Redact(redact) => format!("redact:{}", redact.kinds_label()),
         }
     }
 
@@ -174,13 +193,18 @@ impl Rule {
     /// Whether the output depends on the run's key: such rules give pseudonyms that match
     /// across runs with the same key file.
     pub fn uses_key(&self) -> bool {
-        matches!(self, Rule::Hash(_) | Rule::Fake(_))
+        match self {
+            Rule::Hash(_) | Rule::Fake(_) | Rule::Redact(_) => true,
+            Rule::Array(inner) => inner.uses_key(),
+            Rule::Json(json) => json.paths.iter().any(|(_, rule)| rule.uses_key()),
+            _ => false,
+        }
     }
 
     /// The longest output the rule can produce, in characters, when that is known.
     pub fn max_len(&self) -> Option<usize> {
         match self {
-            Rule::Keep | Rule::Null => None,
+            Rule::Keep | Rule::Null | Rule::Json(_) | Rule::Array(_) | Rule::Redact(_) => None,
             Rule::Md5 { len, .. } => Some(*len),
             Rule::Email {
                 address,

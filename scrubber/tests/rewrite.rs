@@ -274,3 +274,151 @@ fn an_insert_without_values_into_a_ruled_table_fails_closed() {
     );
     assert_eq!(out, "INSERT INTO public.other SELECT 1;\n");
 }
+
+/// Values inside values (issue 6): json paths, array elements and free-text redaction on
+/// values full of tabs, newlines, backslashes and quotes, through COPY and INSERT.
+mod nested {
+    use super::*;
+
+    const RULES: &str = r#"tables:
+  public.p:
+    columns:
+      profile: {json: {"$.email": email, "$.note": {fixed: "t\tn\n\"q\" \\ e"}, "$.phones[*]": {redact: [phone]}}}
+      tags: {array: {fixed: "a \"b\"\\c,{}"}}
+      bio: {redact: [email, phone, card]}
+"#;
+
+    const PROFILE: &str = "{\"email\": \"ann@corp.com\", \"note\": \"old\\\\ \\\"x\\\"\\tz\",\n\t\"phones\": [\"+1 555 123 4567\", \"n/a\"], \"keep\": \"a\\tb\\\\c\u{e9}\\u00e9\"}";
+    const TAGS: &str = "{x,\"y z\",NULL,\"q\\\"\\\\\"}";
+    const BIO: &str =
+        "ann@corp.com\tcalled +1 555 123 4567\nfrom \"home\" \\ card 4111 1111 1111 1111, it's ok";
+
+    fn copy_dump() -> String {
+        let mut dump = b"COPY public.p (id, profile, tags, bio) FROM stdin;\n1".to_vec();
+        for value in [PROFILE, TAGS, BIO] {
+            dump.push(b'\t');
+            scrubber::encode_copy(value.as_bytes(), &mut dump);
+        }
+        dump.extend_from_slice(b"\n\\.\n");
+        String::from_utf8(dump).unwrap()
+    }
+
+    fn sql_literal(value: &str) -> String {
+        format!("'{}'", value.replace('\'', "''"))
+    }
+
+    fn insert_dump() -> String {
+        format!(
+            "SET standard_conforming_strings = on;\nINSERT INTO public.p (id, profile, tags, bio) VALUES (1, {}, {}, {});\n",
+            sql_literal(PROFILE),
+            sql_literal(TAGS),
+            sql_literal(BIO)
+        )
+    }
+
+    /// The decoded fields of the one COPY row.
+    fn copy_fields(out: &str) -> Vec<String> {
+        let row = out.lines().nth(1).unwrap();
+        row.split('\t')
+            .map(|f| {
+                String::from_utf8(scrubber::decode_copy(f.as_bytes()).unwrap().into_owned())
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    /// The decoded values of the one INSERT row (standard strings: only `''` to undo).
+    fn insert_fields(out: &str) -> Vec<String> {
+        let values = &out[out.find("VALUES (").unwrap() + 8..];
+        let mut fields = Vec::new();
+        let mut chars = values.chars().peekable();
+        let mut field = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '\'' => loop {
+                    match chars.next().unwrap() {
+                        '\'' if chars.peek() == Some(&'\'') => {
+                            chars.next();
+                            field.push('\'');
+                        }
+                        '\'' => break,
+                        c => field.push(c),
+                    }
+                },
+                ',' | ')' => {
+                    fields.push(std::mem::take(&mut field).trim().to_owned());
+                    if c == ')' {
+                        break;
+                    }
+                }
+                c => field.push(c),
+            }
+        }
+        fields
+    }
+
+    fn check_row(fields: &[String]) {
+        let [id, profile, tags, bio] = fields else {
+            panic!("{fields:?}")
+        };
+        assert_eq!(id, "1");
+        let json: serde_json::Value = serde_json::from_str(profile).unwrap();
+        assert_eq!(json["email"], "nobody@example.com");
+        assert_eq!(json["note"], "t\tn\n\"q\" \\ e");
+        assert_eq!(json["keep"], "a\tb\\c\u{e9}\u{e9}");
+        assert_eq!(json["phones"][1], "n/a");
+        let phone = json["phones"][0].as_str().unwrap();
+        assert!(
+            phone.starts_with("+") && phone != "+1 555 123 4567" && phone.len() == 15,
+            "{phone}"
+        );
+        // Every byte outside the matched scalars is as it was.
+        let new_note = serde_json::to_string("t\tn\n\"q\" \\ e").unwrap();
+        let expected = PROFILE
+            .replace("\"ann@corp.com\"", "\"nobody@example.com\"")
+            .replace("\"old\\\\ \\\"x\\\"\\tz\"", &new_note)
+            .replace("+1 555 123 4567", phone);
+        assert_eq!(profile, &expected);
+        // `fixed` is the one rule that replaces NULL elements too.
+        assert_eq!(
+            tags,
+            &format!("{{{}}}", [r#""a \"b\"\\c,{}""#; 4].join(","))
+        );
+        for gone in ["ann@corp.com", "555 123 4567", "4111 1111 1111 1111"] {
+            assert!(!bio.contains(gone), "{gone} in {bio}");
+        }
+        assert!(
+            bio.contains("\tcalled +")
+                && bio.contains("\nfrom \"home\" \\ card ")
+                && bio.ends_with(", it's ok"),
+            "{bio}"
+        );
+    }
+
+    #[test]
+    fn json_array_and_redact_through_copy_and_insert() {
+        let (copy, _) = scrub(&copy_dump(), RULES);
+        let (insert, _) = scrub(&insert_dump(), RULES);
+        let copied = copy_fields(&copy);
+        let inserted = insert_fields(&insert);
+        check_row(&copied);
+        check_row(&inserted);
+        // Value-derived pseudonyms are the same whichever way the dump writes the row.
+        assert_eq!(copied, inserted);
+    }
+
+    #[test]
+    fn values_that_do_not_parse_are_errors_that_say_where() {
+        let dump = "COPY public.p (id, profile, tags, bio) FROM stdin;\n1\t{}\t{}\tx\n2\t{\"email\": \t{}\tx\n\\.\n";
+        let e = scrub_err(dump, RULES);
+        assert!(
+            e.starts_with("3: COPY public.p")
+                && e.contains("profile")
+                && e.contains("not valid JSON"),
+            "{e}"
+        );
+        let dump = "INSERT INTO public.p (id, profile, tags, bio) VALUES (1, '{}', '{a,b', 'x');\n";
+        let e = scrub_err(dump, RULES);
+        assert!(e.contains("tags") && e.contains("not a valid array"), "{e}");
+    }
+}
