@@ -15,6 +15,24 @@
 //! let outcome = rule.apply(Value::Text(b"ann@corp.com"), place, &Keys::from_seed(1), &mut out);
 //! assert_eq!(outcome, Ok(Outcome::Text(b"nobody@example.com")));
 //! ```
+//!
+//! Value-based rules (`hash`, `fake`) derive their output from the run's key and the value
+//! only, so the same value gets the same pseudonym in every table and row:
+//!
+//! ```
+//! use scrub_rules::{Keys, Outcome, Place, RuleSet, Value, parse_table_name};
+//!
+//! let yaml = "tables:\n  users:\n    columns:\n      email: {hash: email}\n";
+//! let rules = RuleSet::from_yaml(yaml).unwrap();
+//! let rule = &rules.table(&parse_table_name("users").unwrap()).unwrap().columns[0].rule;
+//! let keys = Keys::with_key_material(1, &[7; 32]).unwrap();
+//! let (mut a, mut b) = (Vec::new(), Vec::new());
+//! let first = rule.apply(Value::Text(b"ann@corp.com"), Place { row: 10, column: 1 }, &keys, &mut a);
+//! let again = rule.apply(Value::Text(b"ann@corp.com"), Place { row: 99, column: 3 }, &keys, &mut b);
+//! assert_eq!(first, again);
+//! let Ok(Outcome::Text(text)) = first else { panic!() };
+//! assert!(text.starts_with(b"u") && text.ends_with(b"@example.com") && text.len() == 37);
+//! ```
 
 mod args;
 mod array;
