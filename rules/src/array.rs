@@ -240,6 +240,7 @@ pub(crate) fn apply<'a>(
     let pieces = parse(text).map_err(|e| ValueError(format!("not a valid array: {e}")))?;
     let mut scratch = Vec::new();
     let mut changed = false;
+    let mut index = 0;
     for piece in &pieces {
         match piece {
             Piece::Literal(bytes) => out.extend_from_slice(bytes),
@@ -248,7 +249,9 @@ pub(crate) fn apply<'a>(
                     Element::Null => Value::Null,
                     Element::Text(text) => Value::Text(text),
                 };
-                match inner.apply(value, place, keys, &mut scratch)? {
+                let outcome = inner.apply(value, place.inner(index), keys, &mut scratch)?;
+                index += 1;
+                match outcome {
                     Outcome::Unchanged => out.extend_from_slice(raw),
                     Outcome::Null => {
                         changed = true;
@@ -372,6 +375,8 @@ mod tests {
             .collect();
         assert_eq!(parts.len(), 4, "{md5}");
         assert_eq!(parts[2], "NULL");
+        // Place-based rules give each element its own value.
+        assert!(parts[0] != parts[1] && parts[1] != parts[3], "{md5}");
         assert!(md5.starts_with("{{") && md5.contains("},{"), "{md5}");
     }
 

@@ -210,6 +210,7 @@ pub(crate) fn apply<'a>(
     matches.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end), m.path));
     let mut claimed = 0;
     let mut copied = 0;
+    let mut index = 0;
     let mut scratch = Vec::new();
     for m in matches {
         if m.start < claimed {
@@ -236,7 +237,8 @@ pub(crate) fn apply<'a>(
             _ => Value::Text(original.as_bytes()),
         };
         claimed = m.end;
-        let outcome = inner.apply(value, place, keys, &mut scratch)?;
+        let outcome = inner.apply(value, place.inner(index), keys, &mut scratch)?;
+        index += 1;
         if outcome == Outcome::Unchanged {
             continue;
         }
@@ -497,6 +499,13 @@ mod tests {
                 && md5.ends_with(r#"", "n": -1.5e3, "b": false, "z": null}"#),
             "{md5}"
         );
+    }
+
+    #[test]
+    fn place_based_rules_give_each_match_its_own_value() {
+        let out = run(&rule(&[("$[*]", Rule::Md5 { len: 8 })]), r#"["a", "a"]"#).unwrap();
+        let items: Vec<String> = serde_json::from_str(&out).unwrap();
+        assert_ne!(items[0], items[1]);
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub use keys::{KeyError, KeySource, Keys, MIN_KEY_MATERIAL};
 pub use name::{
     DEFAULT_SCHEMA, Ident, NameError, TableName, parse_column_name, parse_dotted, parse_table_name,
 };
-pub use redact::{Redact, RedactKind};
+pub use redact::{Found, Redact, RedactKind};
 pub use rule::{
     DEFAULT_EMAIL, MD5_HEX_LEN, Outcome, PLACE_HEX_LEN, Place, Rule, Value, ValueError,
 };

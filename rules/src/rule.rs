@@ -77,6 +77,18 @@ pub struct Place {
     pub column: u32,
 }
 
+impl Place {
+    /// The place of the `index`th value inside this one (an array element, a json match),
+    /// so that place-based rules give each its own output. Columns number far below 2^16,
+    /// so the index goes above them.
+    pub(crate) fn inner(self, index: usize) -> Place {
+        Place {
+            row: self.row,
+            column: self.column ^ ((index as u32).wrapping_add(1) << 16),
+        }
+    }
+}
+
 /// A value the rule cannot transform (a `unique` rule given input outside its domain, say).
 /// The rewriter adds the table, column and line.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
