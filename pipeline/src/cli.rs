@@ -27,6 +27,10 @@ pub enum Command {
     /// Validates a rules file and, given a schema, reports every rule that would break the
     /// restore or leak.
     Check(CheckArgs),
+    /// Checks a scrubbed dump against its original: reports every value of a ruled column
+    /// that is still anywhere in the scrubbed dump, and rows per table. Exit 0 clean, 1 on a
+    /// leak, a row count mismatch or a duplicate in a unique column.
+    Verify(VerifyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -79,4 +83,35 @@ pub struct CheckArgs {
     /// A schema to check the rules against: a plain dump or `pg_dump --schema-only` output.
     #[arg(long, value_name = "FILE")]
     pub schema: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The rules file the scrubbed dump was made with (YAML).
+    #[arg(short = 'c', long = "config", value_name = "RULES")]
+    pub rules: PathBuf,
+
+    /// The key file of the run, so that values a rule maps to themselves are recognized.
+    #[arg(long, env = "SCRUB_KEY_FILE", value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+
+    /// The seed of the run (without a key file, the key derives from it).
+    #[arg(long, env = "SCRUB_SEED", value_name = "S")]
+    pub seed: Option<u64>,
+
+    /// Values with fewer characters are not counted as leaks (they occur in legitimate data).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub min_length: usize,
+
+    /// Print leaked values in full instead of masked (first character and length).
+    #[arg(long)]
+    pub show_values: bool,
+
+    /// The dump before scrubbing (plain SQL, or gzip/zstd of it).
+    #[arg(value_name = "ORIGINAL")]
+    pub original: PathBuf,
+
+    /// The scrubbed dump (plain SQL, or gzip/zstd of it).
+    #[arg(value_name = "SCRUBBED")]
+    pub scrubbed: PathBuf,
 }

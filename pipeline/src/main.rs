@@ -6,11 +6,13 @@
 mod check;
 mod cli;
 mod compress;
+mod fingerprint;
 mod input;
 mod keyfile;
 mod parallel;
 mod sink;
 mod summary;
+mod verify;
 
 use std::io::ErrorKind;
 use std::path::Path;
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Check(args)) => check::run(&args),
+        Some(Command::Verify(args)) => verify::run(&args),
         None => scrub(cli.run),
     };
     match result {
