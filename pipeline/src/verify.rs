@@ -19,6 +19,11 @@
 //!    up. A match is a leak. In columns whose rule promises unique output, a repeated output
 //!    is reported as a duplicate.
 //!
+//! `fake` rules pick from word lists, so the fake for one person is often the real name of
+//! another: pass 1 also fingerprints what each `fake` rule makes of each value (with the
+//! run's key: give verify the same `--key-file`/`SCRUB_KEY_FILE` and `SCRUB_SEED` as the
+//! run), and a match in a `fake` column that is that column's own output is not a leak.
+//!
 //! Memory: about 40–70 bytes per distinct ruled value of the original (a fingerprint, an
 //! origin and a line in a hash table), plus the same per distinct value of a unique-ruled
 //! column of the scrubbed dump. Whole fields are compared: a ruled value embedded in a longer
@@ -60,6 +65,8 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
         leaks: Findings::default(),
         outputs: FingerprintMap::default(),
         duplicates: Findings::default(),
+        fakes: FingerprintMap::default(),
+        fake_collisions: 0,
     };
     read(&args.original, |catalog, row| {
         verifier.original_row(catalog, row)
@@ -124,9 +131,8 @@ fn constant_outputs(rules: &RuleSet) -> BTreeSet<Vec<u8>> {
 }
 
 /// Whether a rule promises distinct outputs for distinct inputs.
-// TODO(issue6-keyed): becomes `rule.is_unique()` once `unique: true` lands in the rules crate.
 fn promises_unique(rule: &Rule) -> bool {
-    rule.label().contains("unique")
+    rule.label().ends_with("+unique")
 }
 
 /// Rows per table of one dump.
@@ -234,6 +240,10 @@ struct Verifier<'r> {
     /// Fingerprints of (column, output) in unique-ruled columns of the scrubbed dump: line.
     outputs: FingerprintMap<u64>,
     duplicates: Findings,
+    /// Fingerprints of (table, column, output) of `fake` rules on the original's values.
+    fakes: FingerprintMap<()>,
+    /// Matches that were a `fake` column's own output.
+    fake_collisions: u64,
 }
 
 impl Verifier<'_> {
@@ -268,6 +278,14 @@ impl Verifier<'_> {
             {
                 Ok(Outcome::Unchanged) => continue,
                 Ok(Outcome::Text(t)) if t == value => continue,
+                Ok(Outcome::Text(t)) if matches!(field.rule, Rule::Fake(_)) => {
+                    let output = self.fingerprints.of_parts(&[
+                        plan.table.to_string().as_bytes(),
+                        field.column.as_str().as_bytes(),
+                        t,
+                    ]);
+                    self.fakes.insert(output, ());
+                }
                 _ => {}
             }
             let fingerprint = self.fingerprints.of(value);
@@ -281,6 +299,9 @@ impl Verifier<'_> {
 
     fn scrubbed_row(&mut self, catalog: &Catalog, row: &Row<'_>) -> Result<(), DataError> {
         *self.scrubbed.rows.entry(row.table.clone()).or_default() += 1;
+        let plan = self.resolver.plan(catalog, row)?;
+        let ruled = plan.as_ref().map_or(&[][..], |p| &p.ruled[..]);
+        let table = row.table.to_string();
         for (i, value) in row.fields.iter().enumerate() {
             let Some(value) = value.as_deref() else {
                 continue;
@@ -288,30 +309,38 @@ impl Verifier<'_> {
             if too_short(value, self.min_length) {
                 continue;
             }
-            if let Some(&(origin, line)) = self.values.get(&self.fingerprints.of(value)) {
-                let show = self.show_values;
-                let origins = &self.origins;
-                self.leaks.add(|| {
-                    format!(
-                        "leak: {} value from original line {line} found in scrubbed {}.{} line {}: {}",
-                        origins.name(origin),
-                        row.table,
-                        row.columns[i],
-                        row.line,
-                        shown(value, show)
-                    )
-                });
+            let Some(&(origin, line)) = self.values.get(&self.fingerprints.of(value)) else {
+                continue;
+            };
+            let rule = ruled.iter().find(|f| f.index == i).map(|f| &f.rule);
+            if matches!(rule, Some(Rule::Fake(_))) {
+                let column = row.columns[i].as_str().as_bytes();
+                let own = self
+                    .fingerprints
+                    .of_parts(&[table.as_bytes(), column, value]);
+                if self.fakes.contains_key(&own) {
+                    self.fake_collisions += 1;
+                    continue;
+                }
             }
+            let show = self.show_values;
+            let origins = &self.origins;
+            self.leaks.add(|| {
+                format!(
+                    "leak: {} value from original line {line} found in scrubbed {table}.{} line {}: {}",
+                    origins.name(origin),
+                    row.columns[i],
+                    row.line,
+                    shown(value, show)
+                )
+            });
         }
-        let Some(plan) = self.resolver.plan(catalog, row)? else {
-            return Ok(());
-        };
-        for field in plan.ruled.iter().filter(|f| promises_unique(&f.rule)) {
+        for field in ruled.iter().filter(|f| promises_unique(&f.rule)) {
             let Some(value) = row.fields[field.index].as_deref() else {
                 continue;
             };
             let fingerprint = self.fingerprints.of_parts(&[
-                row.table.to_string().as_bytes(),
+                table.as_bytes(),
                 field.column.as_str().as_bytes(),
                 value,
             ]);
@@ -319,8 +348,7 @@ impl Verifier<'_> {
                 let show = self.show_values;
                 self.duplicates.add(|| {
                     format!(
-                        "duplicate: {}.{} ({}) line {} repeats the output of line {first}: {}",
-                        row.table,
+                        "duplicate: {table}.{} ({}) line {} repeats the output of line {first}: {}",
                         field.column,
                         field.rule.label(),
                         row.line,
@@ -392,13 +420,14 @@ impl Verifier<'_> {
         }
         let _ = writeln!(
             s,
-            "{} distinct ruled value(s) checked; {} leak(s), {} row count mismatch(es), {} duplicate(s); {} ruled value(s) shorter than {} characters not checked",
+            "{} distinct ruled value(s) checked; {} leak(s), {} row count mismatch(es), {} duplicate(s); {} ruled value(s) shorter than {} characters not checked; {} fake output(s) equal to an original value",
             self.values.len(),
             self.leaks.count,
             mismatches.len(),
             self.duplicates.count,
             self.short,
-            self.min_length
+            self.min_length,
+            self.fake_collisions
         );
         (
             s,
