@@ -31,6 +31,10 @@ pub enum Command {
     /// that is still anywhere in the scrubbed dump, and rows per table. Exit 0 clean, 1 on a
     /// leak, a row count mismatch or a duplicate in a unique column.
     Verify(VerifyArgs),
+    /// Reads a dump and prints a proposed rules file: `policy: strict`, every column of every
+    /// table with data, `keep` where nothing personal was found, a rule and the reason where
+    /// something was. With -c, exits 1 when a column that looks personal has no rule there.
+    Detect(DetectArgs),
 }
 
 #[derive(Debug, Args)]
@@ -114,4 +118,19 @@ pub struct VerifyArgs {
     /// The scrubbed dump (plain SQL, or gzip/zstd of it).
     #[arg(value_name = "SCRUBBED")]
     pub scrubbed: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// Rules to check: exit 1 when a column that looks personal has no rule (or `keep`) in it.
+    #[arg(short = 'c', long = "config", value_name = "RULES")]
+    pub rules: Option<PathBuf>,
+
+    /// Rows sampled per table for the value checks.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub sample: u64,
+
+    /// The dump to read (plain SQL, or gzip/zstd of it); standard input when absent or `-`.
+    #[arg(value_name = "INPUT")]
+    pub input: Option<PathBuf>,
 }

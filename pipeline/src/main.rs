@@ -4,8 +4,10 @@
 //! found), 2 bad usage or a bad rules file. A closed standard output ends the run quietly.
 
 mod check;
+mod classify;
 mod cli;
 mod compress;
+mod detect;
 mod fingerprint;
 mod input;
 mod keyfile;
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::Verify(args)) => verify::run(&args),
+        Some(Command::Detect(args)) => detect::run(&args),
         None => scrub(cli.run),
     };
     match result {

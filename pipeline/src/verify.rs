@@ -200,10 +200,10 @@ impl<'r> Resolver<'r> {
 
     /// The plan for `row`'s table, or `None` when no rule covers it.
     fn plan(&mut self, catalog: &Catalog, row: &Row<'_>) -> Result<Option<Arc<Plan>>, DataError> {
-        if let Some(cached) = self.plans.get(row.table) {
-            if cached.as_ref().is_none_or(|p| p.names == row.columns) {
-                return Ok(cached.clone());
-            }
+        if let Some(cached) = self.plans.get(row.table)
+            && cached.as_ref().is_none_or(|p| p.names == row.columns)
+        {
+            return Ok(cached.clone());
         }
         let lineage = catalog.lineage(row.table);
         let plan = match scrubber::rules_for(self.rules, &lineage) {
