@@ -290,7 +290,7 @@ pub fn by_name(table: &str, column: &str) -> Option<(Kind, String)> {
     if has("fullname") || pair("full", "name") || pair("display", "name") {
         return found(Kind::FullName, "full name");
     }
-    if has("username") || pair("user", "name") || has("nickname") || has("login") {
+    if has("username") || pair("user", "name") || has("nickname") || has("nick") || has("login") {
         return found(Kind::Username, "user name");
     }
     if last == "name" {

@@ -313,7 +313,8 @@ impl Verifier<'_> {
                 continue;
             };
             let rule = ruled.iter().find(|f| f.index == i).map(|f| &f.rule);
-            if matches!(rule, Some(Rule::Fake(_))) {
+            let in_fake = matches!(rule, Some(Rule::Fake(_)));
+            if in_fake {
                 let column = row.columns[i].as_str().as_bytes();
                 let own = self
                     .fingerprints
@@ -327,11 +328,16 @@ impl Verifier<'_> {
             let origins = &self.origins;
             self.leaks.add(|| {
                 format!(
-                    "leak: {} value from original line {line} found in scrubbed {table}.{} line {}: {}",
+                    "leak: {} value from original line {line} found in scrubbed {table}.{} line {}: {}{}",
                     origins.name(origin),
                     row.columns[i],
                     row.line,
-                    shown(value, show)
+                    shown(value, show),
+                    if in_fake {
+                        " (in a `fake` column: if the run had another key or seed than verify, its fakes of other values look like leaks; pass the run's --key-file or SCRUB_SEED)"
+                    } else {
+                        ""
+                    }
                 )
             });
         }

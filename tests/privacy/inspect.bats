@@ -154,6 +154,7 @@ rule_of() {
   [ "$status" -eq 0 ]
   grep -v 'phone_number' "$BATS_FILE_TMPDIR/rules.yaml" | sed '/public.contacts:/,+1d' >"$BATS_TEST_TMPDIR/missing.yaml"
   run --separate-stderr rt_scrub detect -c "$BATS_TEST_TMPDIR/missing.yaml" "$BATS_FILE_TMPDIR/dump.sql"
+  # shellcheck disable=SC2154 # set by run --separate-stderr
   echo "$stderr"
   [ "$status" -eq 1 ]
   [[ $stderr == *'public.contacts.phone_number: no rule, looks like phone numbers (name: "phone_number"; 100% of 300 sampled values are phone numbers)'* ]]
