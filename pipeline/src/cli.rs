@@ -27,6 +27,14 @@ pub enum Command {
     /// Validates a rules file and, given a schema, reports every rule that would break the
     /// restore or leak.
     Check(CheckArgs),
+    /// Checks a scrubbed dump against its original: reports every value of a ruled column
+    /// that is still anywhere in the scrubbed dump, and rows per table. Exit 0 clean, 1 on a
+    /// leak, a row count mismatch or a duplicate in a unique column.
+    Verify(VerifyArgs),
+    /// Reads a dump and prints a proposed rules file: `policy: strict`, every column of every
+    /// table with data, `keep` where nothing personal was found, a rule and the reason where
+    /// something was. With -c, exits 1 when a column that looks personal has no rule there.
+    Detect(DetectArgs),
 }
 
 #[derive(Debug, Args)]
@@ -79,4 +87,50 @@ pub struct CheckArgs {
     /// A schema to check the rules against: a plain dump or `pg_dump --schema-only` output.
     #[arg(long, value_name = "FILE")]
     pub schema: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The rules file the scrubbed dump was made with (YAML).
+    #[arg(short = 'c', long = "config", value_name = "RULES")]
+    pub rules: PathBuf,
+
+    /// The key file of the run, so that values a rule maps to themselves are recognized.
+    #[arg(long, env = "SCRUB_KEY_FILE", value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+
+    /// The seed of the run (without a key file, the key derives from it).
+    #[arg(long, env = "SCRUB_SEED", value_name = "S")]
+    pub seed: Option<u64>,
+
+    /// Values with fewer characters are not counted as leaks (they occur in legitimate data).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub min_length: usize,
+
+    /// Print leaked values in full instead of masked (first character and length).
+    #[arg(long)]
+    pub show_values: bool,
+
+    /// The dump before scrubbing (plain SQL, or gzip/zstd of it).
+    #[arg(value_name = "ORIGINAL")]
+    pub original: PathBuf,
+
+    /// The scrubbed dump (plain SQL, or gzip/zstd of it).
+    #[arg(value_name = "SCRUBBED")]
+    pub scrubbed: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// Rules to check: exit 1 when a column that looks personal has no rule (or `keep`) in it.
+    #[arg(short = 'c', long = "config", value_name = "RULES")]
+    pub rules: Option<PathBuf>,
+
+    /// Rows sampled per table for the value checks.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub sample: u64,
+
+    /// The dump to read (plain SQL, or gzip/zstd of it); standard input when absent or `-`.
+    #[arg(value_name = "INPUT")]
+    pub input: Option<PathBuf>,
 }

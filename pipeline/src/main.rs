@@ -4,13 +4,17 @@
 //! found), 2 bad usage or a bad rules file. A closed standard output ends the run quietly.
 
 mod check;
+mod classify;
 mod cli;
 mod compress;
+mod detect;
+mod fingerprint;
 mod input;
 mod keyfile;
 mod parallel;
 mod sink;
 mod summary;
+mod verify;
 
 use std::io::ErrorKind;
 use std::path::Path;
@@ -49,6 +53,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Check(args)) => check::run(&args),
+        Some(Command::Verify(args)) => verify::run(&args),
+        Some(Command::Detect(args)) => detect::run(&args),
         None => scrub(cli.run),
     };
     match result {

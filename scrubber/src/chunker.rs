@@ -56,10 +56,20 @@ pub struct Chunker<R> {
 
 impl<R: Read> Chunker<R> {
     pub fn new(input: R, rules: Arc<RuleSet>, chunk_size: usize) -> Chunker<R> {
+        Chunker::with_splitter(input, Splitter::new(rules), chunk_size)
+    }
+
+    /// A chunker whose chunks hold the rows of every table, ruled or not (see
+    /// [`Splitter::every_row`]); with no rules, nothing is dropped.
+    pub fn every_row(input: R, chunk_size: usize) -> Chunker<R> {
+        Chunker::with_splitter(input, Splitter::every_row(), chunk_size)
+    }
+
+    fn with_splitter(input: R, splitter: Splitter, chunk_size: usize) -> Chunker<R> {
         let chunk_size = chunk_size.max(1);
         Chunker {
             input,
-            splitter: Splitter::new(rules),
+            splitter,
             buf: Vec::new(),
             spare: Vec::new(),
             chunk_size,
@@ -120,6 +130,11 @@ impl<R: Read> Chunker<R> {
             }
         }
         Ok(())
+    }
+
+    /// The tables the dump has defined up to the last chunk handed out.
+    pub fn catalog(&self) -> &crate::Catalog {
+        self.splitter.catalog()
     }
 
     /// Bytes read from the input so far (after decompression).

@@ -23,12 +23,14 @@ mod check;
 mod chunker;
 mod error;
 mod escape;
+mod fields;
 mod header;
 mod lex;
 mod output;
 mod plan;
 mod rewrite;
 mod splitter;
+mod values;
 
 use std::sync::Arc;
 
@@ -39,8 +41,9 @@ pub use check::{Finding, check_rules};
 pub use chunker::{Chunk, Chunker, DEFAULT_CHUNK_SIZE};
 pub use error::{DataError, Error};
 pub use escape::{decode_copy, encode_copy};
+pub use fields::{Field, Row, read_rows};
 pub use output::Rewritten;
-pub use plan::{Plan, Unmatched};
+pub use plan::{Plan, Unmatched, rules_for};
 pub use rewrite::{Stats, TableStats, rewrite};
 pub use splitter::{Kind, Report, Segment, Splitter};
 

@@ -15,6 +15,8 @@ pub struct Plan {
     pub statement: &'static str,
     /// Fields (COPY) or values (INSERT) per row.
     pub columns: usize,
+    /// The names of those `columns`, in data order.
+    pub names: Vec<Ident>,
     /// Ruled fields by position, ascending; `keep` rules are left out.
     pub ruled: Vec<RuledField>,
     /// `rows: none`: drop every row.
@@ -38,6 +40,24 @@ impl Plan {
 
     pub fn context(&self) -> String {
         format!("{} {}", self.statement, self.table)
+    }
+
+    /// The plan for data of a table no rule covers: read, never changed.
+    pub fn unruled(
+        table: &TableName,
+        statement: &'static str,
+        columns: Vec<Ident>,
+        std_strings: bool,
+    ) -> Arc<Plan> {
+        Arc::new(Plan {
+            table: table.clone(),
+            statement,
+            columns: columns.len(),
+            names: columns,
+            ruled: Vec::new(),
+            drop_rows: false,
+            std_strings,
+        })
     }
 
     /// Builds the plan for data of `table` with `columns`, given the rules that cover it
@@ -84,6 +104,7 @@ impl Plan {
             table: table.clone(),
             statement,
             columns: columns.len(),
+            names: columns.to_vec(),
             ruled,
             drop_rows: rules.drop_rows,
             std_strings,

@@ -11,10 +11,10 @@ use scrub_rules::{Ident, Keys, Outcome, Place, TableName, Value};
 
 use crate::error::{DataError, at};
 use crate::escape::{SqlValue, decode_copy, decode_sql_value, encode_copy, encode_sql};
-use crate::lex::{self, Scan};
 use crate::output::Rewritten;
 use crate::plan::Plan;
 use crate::splitter::{Kind, Segment, lines};
+use crate::values::InsertRows;
 
 /// Rows and rewritten values per table.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -225,84 +225,54 @@ fn insert_rows(
     let mut changed = vec![0u64; plan.ruled.len()];
     let mut rows = 0u64;
     let mut kept_to = seg.range.start;
-    let mut i = seg.range.start;
-    while i < end {
-        let Scan::Found(open) = lex::skip_trivia(&input[..end], i) else {
-            break;
-        };
-        match input[open] {
-            b',' => {
-                i = open + 1;
-                continue;
-            }
-            b'(' => {}
-            _ => return Err(malformed(open)),
-        }
-        let row_start = open;
-        let mut value = 0usize;
-        let mut next_rule = 0usize;
-        let mut j = open + 1;
-        loop {
-            let Scan::Found(v_start) = lex::skip_trivia(&input[..end], j) else {
-                return Err(malformed(j));
-            };
-            if input[v_start] == b')' && value == 0 {
-                i = v_start + 1;
-                break;
-            }
-            let delim = value_end(&input[..end], v_start, std).ok_or_else(|| malformed(v_start))?;
-            let mut v_end = delim;
-            while v_end > v_start && input[v_end - 1].is_ascii_whitespace() {
-                v_end -= 1;
-            }
-            if plan.ruled.get(next_rule).is_some_and(|r| r.index == value) {
-                let decoded = decode_sql_value(&input[v_start..v_end], std);
-                let value_ref = match &decoded {
-                    SqlValue::Null => Value::Null,
-                    SqlValue::Text(t) => Value::Text(t),
-                    SqlValue::Expression(e) => Value::Text(e),
-                };
-                let place = Place {
-                    row: seg.offset + (row_start - seg.range.start) as u64,
-                    column: value as u32,
-                };
-                out.keep(input, kept_to..v_start);
-                let did = rules.apply(
-                    plan,
-                    next_rule,
-                    value_ref,
-                    place,
-                    line_of(v_start),
-                    v_start..v_end,
-                    input,
-                    out,
-                    |v, o| match v {
-                        Some(t) => encode_sql(t, std, o),
-                        None => o.extend_from_slice(b"NULL"),
-                    },
-                )?;
-                changed[next_rule] += did as u64;
-                kept_to = v_end;
-                next_rule += 1;
-            }
-            value += 1;
-            j = delim + 1;
-            if input[delim] == b')' {
-                i = j;
-                break;
-            }
-        }
-        if value != plan.columns {
+    let mut walk = InsertRows::new(input, seg.range.clone(), std);
+    let mut values = Vec::new();
+    while let Some(row_start) = walk.next_row(&mut values).map_err(malformed)? {
+        if values.len() != plan.columns {
             return Err(at(
                 line_of(row_start),
                 plan.context(),
                 format!(
-                    "the row has {value} values, the statement has {} columns",
+                    "the row has {} values, the statement has {} columns",
+                    values.len(),
                     plan.columns
                 ),
             ));
         }
         rows += 1;
+        if plan.drop_rows {
+            continue;
+        }
+        for (k, field) in plan.ruled.iter().enumerate() {
+            let range = values[field.index].clone();
+            let decoded = decode_sql_value(&input[range.clone()], std);
+            let value_ref = match &decoded {
+                SqlValue::Null => Value::Null,
+                SqlValue::Text(t) => Value::Text(t),
+                SqlValue::Expression(e) => Value::Text(e),
+            };
+            let place = Place {
+                row: seg.offset + (row_start - seg.range.start) as u64,
+                column: field.index as u32,
+            };
+            out.keep(input, kept_to..range.start);
+            let did = rules.apply(
+                plan,
+                k,
+                value_ref,
+                place,
+                line_of(range.start),
+                range.clone(),
+                input,
+                out,
+                |v, o| match v {
+                    Some(t) => encode_sql(t, std, o),
+                    None => o.extend_from_slice(b"NULL"),
+                },
+            )?;
+            changed[k] += did as u64;
+            kept_to = range.end;
+        }
     }
     if plan.drop_rows {
         stats.record(plan, rows, &[]);
@@ -311,24 +281,4 @@ fn insert_rows(
     out.keep(input, kept_to..end);
     stats.record(plan, rows, &changed);
     Ok(())
-}
-
-/// The index of the `,` or `)` that ends the value starting at `from` (at nesting depth 0).
-fn value_end(buf: &[u8], from: usize, std_strings: bool) -> Option<usize> {
-    let mut depth = 0usize;
-    match lex::scan_code(buf, from, from, std_strings, |_, b| match b {
-        b'(' | b'[' => {
-            depth += 1;
-            false
-        }
-        b')' | b']' if depth > 0 => {
-            depth -= 1;
-            false
-        }
-        b',' | b')' => depth == 0,
-        _ => false,
-    }) {
-        Scan::Found(i) => Some(i),
-        Scan::NeedMore => None,
-    }
 }

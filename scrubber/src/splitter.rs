@@ -91,6 +91,8 @@ pub struct Splitter {
     offset: u64,
     /// The last INSERT header and its plan: pg_dump repeats it for every row.
     last_insert: Option<(Vec<u8>, Option<Arc<Plan>>, TableName)>,
+    /// Cut out the rows of every table, ruled or not ([`Splitter::every_row`]).
+    every_row: bool,
 }
 
 /// What the whole dump showed, once it has been read.
@@ -112,7 +114,23 @@ impl Splitter {
             line: 1,
             offset: 0,
             last_insert: None,
+            every_row: false,
         }
+    }
+
+    /// A splitter without rules that hands out the rows of every table as
+    /// [`Kind::CopyRows`] and [`Kind::InsertRows`] with a rule-less plan: for readers of
+    /// every value (`scrub verify`, `scrub detect`), not for rewriting.
+    pub fn every_row() -> Splitter {
+        Splitter {
+            every_row: true,
+            ..Splitter::new(Arc::new(RuleSet::default()))
+        }
+    }
+
+    /// The tables learnt so far.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
     }
 
     /// Splits a prefix of `buf` into segments (appended to `out`) and returns its length.
@@ -294,12 +312,17 @@ impl Splitter {
         }
         let table = self.catalog.resolve(&h.table);
         let plan = self.plan(&table, h.columns, "COPY", line)?;
-        if let (Some(_), Some(options)) = (&plan, &h.options) {
+        if let (Some(plan), Some(options)) = (&plan, &h.options) {
+            let whose = if plan.changes_data() {
+                "a table with rules"
+            } else {
+                "rows that are read"
+            };
             return Err(at(
                 line,
                 format!("COPY {table}"),
                 format!(
-                    "COPY options `{options}` are not supported for a table with rules (pg_dump writes plain text format)"
+                    "COPY options `{options}` are not supported for {whose} (pg_dump writes plain text format)"
                 ),
             ));
         }
@@ -332,9 +355,10 @@ impl Splitter {
         line: u64,
     ) -> Result<Option<Arc<Plan>>, DataError> {
         let lineage = self.catalog.lineage(table);
-        let Some(rules) = rules_for(&self.rules, &lineage) else {
+        let rules = rules_for(&self.rules, &lineage);
+        if rules.is_none() && !self.every_row {
             return Ok(None);
-        };
+        }
         let columns = match columns {
             Some(c) => c,
             None => match self.catalog.table(table).filter(|t| !t.columns.is_empty()) {
@@ -358,9 +382,14 @@ impl Splitter {
                 }
             },
         };
-        self.matches.saw(rules, &columns);
-        let plan = Plan::build(table, statement, &columns, rules, self.std_strings, line)?;
-        Ok(plan.changes_data().then_some(plan))
+        let plan = match rules {
+            Some(rules) => {
+                self.matches.saw(rules, &columns);
+                Plan::build(table, statement, &columns, rules, self.std_strings, line)?
+            }
+            None => Plan::unruled(table, statement, columns, self.std_strings),
+        };
+        Ok((self.every_row || plan.changes_data()).then_some(plan))
     }
 
     fn copy_step(&mut self, buf: &[u8], pos: usize, eof: bool) -> Result<Step, DataError> {

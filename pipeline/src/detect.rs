@@ -1,0 +1,276 @@
+//! `scrub detect [-c RULES] [--sample N] [INPUT]`: proposes a rules file for a dump.
+//!
+//! Reads the dump once ([`scrubber::read_rows`]), keeps the first N rows of each table as
+//! counts in a [`Sample`] per column (no values are kept), and the schema from its CREATE
+//! TABLE statements. Each column is then judged by its name and its sampled values (see
+//! [`crate::classify`]) and the result printed as a rules file with `policy: strict`: every
+//! column of every table that has data, `keep` where nothing was found, a proposal with the
+//! reason in a comment where something was. Partitions and inheritance children are folded
+//! into their topmost parent, whose rules cover them.
+//!
+//! With `-c RULES`, every flagged column must be covered by RULES (any rule, `keep` included:
+//! a reviewed column counts as covered, and so does a table with `rows: none`); the ones
+//! that are not are listed on standard error and the exit status is 1.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use scrub_rules::{Ident, RuleSet, TableName};
+use scrubber::{Catalog, Row};
+
+use crate::classify::{self, Kind, Sample};
+use crate::cli::DetectArgs;
+use crate::{Failure, input, load_rules};
+
+pub fn run(args: &DetectArgs) -> Result<(), Failure> {
+    let rules = args.rules.as_deref().map(load_rules).transpose()?;
+    let name = input::display_name(args.input.as_deref());
+    let reader = input::open(args.input.as_ref())
+        .map_err(|e| Failure::usage(format!("scrub detect: {e:#}")))?;
+    let mut tables: BTreeMap<TableName, TableSample> = BTreeMap::new();
+    let report = scrubber::read_rows(reader, scrubber::DEFAULT_CHUNK_SIZE, |_, row| {
+        let table = tables.entry(row.table.clone()).or_default();
+        table.add(row, args.sample);
+    })
+    .map_err(|e| Failure::data(format!("scrub detect: {name}:{e}")))?;
+    let catalog = report.catalog;
+    let judged = judge(fold_into_parents(tables, &catalog), &catalog);
+    print!("{}", render(&judged, &name, args.sample));
+    let Some(rules) = rules else {
+        return Ok(());
+    };
+    let uncovered = uncovered(&judged, &rules, &catalog);
+    if uncovered.is_empty() {
+        return Ok(());
+    }
+    let mut message = String::new();
+    for line in &uncovered {
+        let _ = writeln!(message, "scrub detect: {line}");
+    }
+    let _ = write!(
+        message,
+        "scrub detect: {} column(s) look personal and have no rule in {}",
+        uncovered.len(),
+        args.rules.as_ref().expect("rules given").display()
+    );
+    Err(Failure::data(message))
+}
+
+/// The sampled rows of one table.
+#[derive(Default)]
+struct TableSample {
+    rows: u64,
+    sampled: u64,
+    columns: Vec<(Ident, Sample)>,
+}
+
+impl TableSample {
+    fn add(&mut self, row: &Row<'_>, limit: u64) {
+        self.rows += 1;
+        let known = self.columns.len() == row.columns.len()
+            && self
+                .columns
+                .iter()
+                .zip(row.columns)
+                .all(|((a, _), b)| a == b);
+        if !known {
+            for c in row.columns {
+                if !self.columns.iter().any(|(have, _)| have == c) {
+                    self.columns.push((c.clone(), Sample::default()));
+                }
+            }
+        }
+        if self.sampled >= limit {
+            return;
+        }
+        self.sampled += 1;
+        for (column, field) in row.columns.iter().zip(row.fields) {
+            let Some(value) = field.as_deref() else {
+                continue;
+            };
+            if let Some((_, sample)) = self.columns.iter_mut().find(|(c, _)| c == column) {
+                sample.add(&String::from_utf8_lossy(value));
+            }
+        }
+    }
+
+    fn merge(&mut self, other: TableSample) {
+        self.rows += other.rows;
+        self.sampled += other.sampled;
+        for (column, sample) in other.columns {
+            match self.columns.iter_mut().find(|(c, _)| *c == column) {
+                Some((_, mine)) => mine.merge(&sample),
+                None => self.columns.push((column, sample)),
+            }
+        }
+    }
+}
+
+/// Samples of partitions and children added to their topmost parent's.
+fn fold_into_parents(
+    tables: BTreeMap<TableName, TableSample>,
+    catalog: &Catalog,
+) -> BTreeMap<TableName, TableSample> {
+    let mut out: BTreeMap<TableName, TableSample> = BTreeMap::new();
+    for (table, sample) in tables {
+        let root = catalog.lineage(&table).pop().unwrap_or(table);
+        out.entry(root).or_default().merge(sample);
+    }
+    out
+}
+
+/// One column's verdict.
+struct Verdict {
+    column: Ident,
+    /// The proposed kind and why, or `None` for `keep`.
+    flagged: Option<(Kind, String)>,
+    not_null: bool,
+}
+
+struct JudgedTable {
+    table: TableName,
+    rows: u64,
+    columns: Vec<Verdict>,
+}
+
+fn judge(tables: BTreeMap<TableName, TableSample>, catalog: &Catalog) -> Vec<JudgedTable> {
+    let mut out = Vec::new();
+    for (table, sample) in tables {
+        if sample.rows == 0 {
+            continue;
+        }
+        let defined = catalog.table(&table);
+        let mut columns: Vec<&(Ident, Sample)> = sample.columns.iter().collect();
+        if let Some(d) = defined {
+            let order = |c: &Ident| {
+                d.columns
+                    .iter()
+                    .position(|x| &x.name == c)
+                    .unwrap_or(usize::MAX)
+            };
+            columns.sort_by_key(|(c, _)| order(c));
+        }
+        let columns = columns
+            .into_iter()
+            .map(|(column, values)| {
+                let schema = defined.and_then(|d| d.column(column));
+                let data_type = schema.map_or("", |c| c.data_type.as_str());
+                Verdict {
+                    column: column.clone(),
+                    flagged: verdict(&table, column, values, data_type),
+                    not_null: schema.is_some_and(|c| c.not_null),
+                }
+            })
+            .collect();
+        out.push(JudgedTable {
+            table,
+            rows: sample.rows,
+            columns,
+        });
+    }
+    out
+}
+
+/// The kind of one column and the reason, from its name and its sampled values.
+fn verdict(
+    table: &TableName,
+    column: &Ident,
+    values: &Sample,
+    data_type: &str,
+) -> Option<(Kind, String)> {
+    let by_name = classify::by_name(table.name.as_str(), column.as_str())
+        .filter(|(kind, _)| classify::type_can_hold(*kind, data_type));
+    let by_values = values
+        .verdict()
+        .filter(|(kind, _)| classify::type_can_hold(*kind, data_type));
+    let name_reason = by_name
+        .as_ref()
+        .map(|_| format!("name: {:?}", column.as_str()));
+    let value_reason = by_values.map(|(kind, pct)| match kind {
+        Kind::EmbeddedContact => format!(
+            "{pct}% of {} sampled values contain e-mail addresses",
+            values.non_null
+        ),
+        _ => format!("{pct}% of {} sampled values are {kind}", values.non_null),
+    });
+    let kind = match (by_values, &by_name) {
+        (Some((k, _)), _) if k != Kind::EmbeddedContact => k,
+        (_, Some((k, _))) => *k,
+        (Some((k, _)), None) => k,
+        (None, None) => return None,
+    };
+    let reason: Vec<String> = [name_reason, value_reason].into_iter().flatten().collect();
+    Some((kind, reason.join("; ")))
+}
+
+/// The rules file.
+fn render(tables: &[JudgedTable], input: &str, sample: u64) -> String {
+    let mut s = format!(
+        "# Proposed by `scrub detect` from {input} (the first {sample} rows of each table).\n\
+         # Review every line: `keep` means \"reviewed, not personal\"; the comments say why a\n\
+         # rule is proposed.\n\
+         policy: strict\n\
+         tables:\n"
+    );
+    for t in tables {
+        let _ = writeln!(
+            s,
+            "  {}:  # {} row(s)",
+            yaml_key(&t.table.to_string()),
+            t.rows
+        );
+        let _ = writeln!(s, "    columns:");
+        for c in &t.columns {
+            let key = yaml_key(&c.column.to_string());
+            match &c.flagged {
+                None => {
+                    let _ = writeln!(s, "      {key}: keep");
+                }
+                Some((kind, why)) => {
+                    let _ = writeln!(s, "      {key}: {}  # {why}", kind.proposal(c.not_null));
+                }
+            }
+        }
+    }
+    s
+}
+
+/// A mapping key as YAML reads it back: plain when safe, else single-quoted.
+fn yaml_key(text: &str) -> String {
+    let plain = text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'$')
+        && text
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "''"))
+    }
+}
+
+/// Flagged columns that RULES leaves without a rule: `table.column: why`, sorted.
+fn uncovered(tables: &[JudgedTable], rules: &RuleSet, catalog: &Catalog) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in tables {
+        let covering = scrubber::rules_for(rules, &catalog.lineage(&t.table));
+        for c in &t.columns {
+            let Some((kind, why)) = &c.flagged else {
+                continue;
+            };
+            let covered = covering.is_some_and(|r| r.drop_rows || r.column(&c.column).is_some());
+            if !covered {
+                out.push(format!(
+                    "{}.{}: no rule, looks like {kind} ({why}); proposed: {}",
+                    t.table,
+                    c.column,
+                    kind.proposal(c.not_null)
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
