@@ -503,7 +503,17 @@ mod tests {
 
     #[test]
     fn place_based_rules_give_each_match_its_own_value() {
-        let out = run(&rule(&[("$[*]", Rule::Md5 { len: 8 })]), r#"["a", "a"]"#).unwrap();
+        let out = run(
+            &rule(&[(
+                "$[*]",
+                Rule::Md5 {
+                    len: 8,
+                    unique: false,
+                },
+            )]),
+            r#"["a", "a"]"#,
+        )
+        .unwrap();
         let items: Vec<String> = serde_json::from_str(&out).unwrap();
         assert_ne!(items[0], items[1]);
     }
