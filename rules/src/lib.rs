@@ -21,7 +21,7 @@ mod keys;
 mod name;
 mod rule;
 
-pub use file::{ColumnRule, Pos, RuleSet, RulesError, TableRules};
+pub use file::{ColumnRule, Policy, Pos, RuleSet, RulesError, TableRules};
 pub use keys::{KeyError, KeySource, Keys, MIN_KEY_MATERIAL};
 pub use name::{
     DEFAULT_SCHEMA, Ident, NameError, TableName, parse_column_name, parse_dotted, parse_table_name,

@@ -110,6 +110,16 @@ impl Rule {
         matches!(self, Rule::Email(_) | Rule::Fixed(_))
     }
 
+    /// Whether the output depends on the value alone (and the run's key), not on where it
+    /// is: equal values in two columns under equal rules stay equal, so a foreign key between
+    /// them still holds. `md5` derives its output from the row's place, so it is not.
+    pub fn is_value_based(&self) -> bool {
+        match self {
+            Rule::Keep | Rule::Null | Rule::Email(_) | Rule::Fixed(_) => true,
+            Rule::Md5 { .. } => false,
+        }
+    }
+
     /// The longest output the rule can produce, in characters, when that is known.
     pub fn max_len(&self) -> Option<usize> {
         match self {

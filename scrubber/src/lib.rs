@@ -26,6 +26,7 @@ mod escape;
 mod header;
 mod lex;
 mod output;
+mod partition;
 mod plan;
 mod rewrite;
 mod splitter;
@@ -34,13 +35,14 @@ use std::sync::Arc;
 
 use scrub_rules::{Keys, RuleSet};
 
-pub use catalog::{Catalog, Column, Table};
-pub use check::{Finding, check_rules};
+pub use catalog::{Catalog, Check, Column, ForeignKey, PartitionBounds, Table};
+pub use check::{Finding, check_rules, foreign_key_findings, uncovered_columns};
 pub use chunker::{Chunk, Chunker, DEFAULT_CHUNK_SIZE};
 pub use error::{DataError, Error};
 pub use escape::{decode_copy, encode_copy};
 pub use output::Rewritten;
-pub use plan::{Plan, Unmatched};
+pub use partition::{BoundKind, BoundValue, Bounds, PartitionKey, Strategy};
+pub use plan::{Plan, Uncovered, Unmatched};
 pub use rewrite::{Stats, TableStats, rewrite};
 pub use splitter::{Kind, Report, Segment, Splitter};
 

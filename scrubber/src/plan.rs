@@ -166,6 +166,25 @@ impl std::fmt::Display for Unmatched {
     }
 }
 
+/// A column with data that no rule covers, under `policy: strict`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Uncovered {
+    /// The input line of the first data of the column (of the CREATE TABLE, for `check`).
+    pub line: u64,
+    pub table: TableName,
+    pub column: Ident,
+}
+
+impl std::fmt::Display for Uncovered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {}.{} is not covered by any rule (policy: strict)",
+            self.line, self.table, self.column
+        )
+    }
+}
+
 /// `Option<&TableRules>` for a table: its own rules, else the nearest ancestor's.
 pub fn rules_for<'r>(rules: &'r RuleSet, lineage: &[TableName]) -> Option<&'r TableRules> {
     lineage.iter().find_map(|t| rules.table(t))

@@ -17,17 +17,19 @@
 //!   Only a single unit bigger than the buffer (one huge row or statement) makes the caller
 //!   grow the buffer; COPY data of tables without rules streams even then.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
 use memchr::memchr;
-use scrub_rules::{Ident, RuleSet, TableName};
+use scrub_rules::{Ident, Policy, RuleSet, TableName};
 
 use crate::catalog::Catalog;
+use crate::check::{Finding, foreign_key_findings};
 use crate::error::{DataError, at};
 use crate::header::{self, Setting};
 use crate::lex::{self, Scan};
-use crate::plan::{Matches, Plan, Unmatched, rules_for};
+use crate::plan::{Matches, Plan, Uncovered, Unmatched, rules_for};
 
 /// What to do with a segment of the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +62,8 @@ enum Mode {
         at_line_start: bool,
         table: TableName,
         line: u64,
+        /// Columns no rule covers (`policy: strict`), reported once the block shows a row.
+        uncovered: Vec<Ident>,
     },
     Insert {
         plan: Option<Arc<Plan>>,
@@ -84,6 +88,8 @@ pub struct Splitter {
     rules: Arc<RuleSet>,
     catalog: Catalog,
     matches: Matches,
+    /// `policy: strict`: uncovered columns with data, and the line where it starts.
+    uncovered: BTreeMap<(TableName, Ident), u64>,
     std_strings: bool,
     mode: Mode,
     /// Line and absolute offset of the first byte of the next buffer.
@@ -98,6 +104,10 @@ pub struct Splitter {
 pub struct Report {
     /// Rules that matched nothing: each one an error (a typo would leak).
     pub unmatched: Vec<Unmatched>,
+    /// `policy: strict`: columns with data that no rule covers, by line. Each one an error.
+    pub uncovered: Vec<Uncovered>,
+    /// Foreign keys whose two ends the rules rewrite differently. Each one an error.
+    pub foreign_keys: Vec<Finding>,
     pub catalog: Catalog,
 }
 
@@ -107,6 +117,7 @@ impl Splitter {
             rules,
             catalog: Catalog::default(),
             matches: Matches::default(),
+            uncovered: BTreeMap::new(),
             std_strings: true,
             mode: Mode::Sql,
             line: 1,
@@ -174,8 +185,20 @@ impl Splitter {
             }
         }
         let unmatched = self.matches.unmatched(&self.rules, &self.catalog);
+        let mut uncovered: Vec<Uncovered> = self
+            .uncovered
+            .into_iter()
+            .map(|((table, column), line)| Uncovered {
+                line,
+                table,
+                column,
+            })
+            .collect();
+        uncovered.sort();
         Ok(Report {
             unmatched,
+            uncovered,
+            foreign_keys: foreign_key_findings(&self.rules, &self.catalog),
             catalog: self.catalog,
         })
     }
@@ -271,7 +294,8 @@ impl Splitter {
         } else if word.eq_ignore_ascii_case(b"ALTER") && upper(12).starts_with("ALTER TABLE") {
             if let Some((parent, child)) = header::parse_attach_partition(text) {
                 let (parent, child) = (self.catalog.resolve(&parent), self.catalog.resolve(&child));
-                self.catalog.attach(parent, child);
+                let bounds = crate::partition::bounds(&String::from_utf8_lossy(text));
+                self.catalog.attach(parent, child, bounds, self.line);
             } else {
                 self.catalog
                     .learn(&String::from_utf8_lossy(text), self.line);
@@ -293,7 +317,7 @@ impl Splitter {
             return Ok(Step::Emit(Kind::Raw, end));
         }
         let table = self.catalog.resolve(&h.table);
-        let plan = self.plan(&table, h.columns, "COPY", line)?;
+        let (plan, uncovered) = self.plan(&table, h.columns, "COPY", line)?;
         if let (Some(_), Some(options)) = (&plan, &h.options) {
             return Err(at(
                 line,
@@ -319,48 +343,87 @@ impl Splitter {
             at_line_start: true,
             table,
             line,
+            uncovered,
         };
         Ok(Step::Emit(Kind::Raw, data_start))
     }
 
-    /// The plan for data of `table`, or `None` when no rule covers it. Records the match.
+    /// The plan for data of `table` (`None` when no rule changes it), and under `policy:
+    /// strict` the columns no rule covers. Records the match.
     fn plan(
         &mut self,
         table: &TableName,
         columns: Option<Vec<Ident>>,
         statement: &'static str,
         line: u64,
-    ) -> Result<Option<Arc<Plan>>, DataError> {
+    ) -> Result<(Option<Arc<Plan>>, Vec<Ident>), DataError> {
         let lineage = self.catalog.lineage(table);
-        let Some(rules) = rules_for(&self.rules, &lineage) else {
-            return Ok(None);
-        };
+        let rules = rules_for(&self.rules, &lineage);
+        let strict = self.rules.policy() == Policy::Strict;
+        if rules.is_none() && !strict {
+            return Ok((None, Vec::new()));
+        }
         let columns = match columns {
             Some(c) => c,
-            None => match self.catalog.table(table).filter(|t| !t.columns.is_empty()) {
-                // pg_dump --inserts writes `DEFAULT` for a generated column; COPY leaves it out.
-                Some(t) if statement == "COPY" => t.data_columns(),
-                Some(t) => t.columns.iter().map(|c| c.name.clone()).collect(),
-                None => {
-                    let why = match self.catalog.unreadable(table) {
-                        Some((l, e)) => {
-                            format!("its CREATE TABLE at line {l} could not be read ({e})")
-                        }
-                        None => "the dump has no CREATE TABLE for it before this line".to_owned(),
-                    };
-                    return Err(at(
-                        line,
-                        format!("{statement} {table}"),
-                        format!(
-                            "the statement lists no columns and {why}; dump with --column-inserts, or include the schema"
-                        ),
-                    ));
-                }
-            },
+            None => self.known_columns(table, statement, line)?,
+        };
+        let mut uncovered = Vec::new();
+        if strict && !rules.is_some_and(|r| r.drop_rows) {
+            let defined = self.catalog.table(table);
+            uncovered = columns
+                .iter()
+                .filter(|c| rules.and_then(|r| r.column(c)).is_none())
+                // `--inserts` writes DEFAULT for a generated column: it holds no data.
+                .filter(|c| {
+                    !defined
+                        .and_then(|t| t.column(c))
+                        .is_some_and(|d| d.generated)
+                })
+                .cloned()
+                .collect();
+        }
+        let Some(rules) = rules else {
+            return Ok((None, uncovered));
         };
         self.matches.saw(rules, &columns);
         let plan = Plan::build(table, statement, &columns, rules, self.std_strings, line)?;
-        Ok(plan.changes_data().then_some(plan))
+        Ok((plan.changes_data().then_some(plan), uncovered))
+    }
+
+    /// The columns of a COPY or INSERT that lists none, from the table's CREATE TABLE.
+    fn known_columns(
+        &self,
+        table: &TableName,
+        statement: &'static str,
+        line: u64,
+    ) -> Result<Vec<Ident>, DataError> {
+        match self.catalog.table(table).filter(|t| !t.columns.is_empty()) {
+            // pg_dump --inserts writes `DEFAULT` for a generated column; COPY leaves it out.
+            Some(t) if statement == "COPY" => Ok(t.data_columns()),
+            Some(t) => Ok(t.columns.iter().map(|c| c.name.clone()).collect()),
+            None => {
+                let why = match self.catalog.unreadable(table) {
+                    Some((l, e)) => format!("its CREATE TABLE at line {l} could not be read ({e})"),
+                    None => "the dump has no CREATE TABLE for it before this line".to_owned(),
+                };
+                Err(at(
+                    line,
+                    format!("{statement} {table}"),
+                    format!(
+                        "the statement lists no columns and {why}; dump with --column-inserts, or include the schema"
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// Records columns with data that no rule covers, at the line of their first data.
+    fn saw_uncovered(&mut self, table: &TableName, columns: Vec<Ident>, line: u64) {
+        for column in columns {
+            self.uncovered
+                .entry((table.clone(), column))
+                .or_insert(line);
+        }
     }
 
     fn copy_step(&mut self, buf: &[u8], pos: usize, eof: bool) -> Result<Step, DataError> {
@@ -401,7 +464,7 @@ impl Splitter {
             Some(plan) => Kind::CopyRows(plan.clone()),
             None => Kind::Raw,
         };
-        match data_end {
+        let step = match data_end {
             Some(end) => {
                 *at_line_start = true;
                 Ok(Step::EmitCounted(kind, pos + end, newlines))
@@ -427,7 +490,21 @@ impl Splitter {
                 ))
             }
             _ => Ok(Step::NeedMore),
+        };
+        // The coverage check waits for a row, not the header: a table with no rows has no data.
+        if let (
+            Ok(Step::Emit(..) | Step::EmitCounted(..)),
+            Mode::Copy {
+                table, uncovered, ..
+            },
+        ) = (&step, &mut self.mode)
+        {
+            if !uncovered.is_empty() {
+                let (table, columns) = (table.clone(), std::mem::take(uncovered));
+                self.saw_uncovered(&table, columns, self.line);
+            }
         }
+        step
     }
 
     fn insert_header(&mut self, buf: &[u8], p: usize, eof: bool) -> Result<Step, DataError> {
@@ -458,7 +535,9 @@ impl Splitter {
             )
         })?;
         let table = self.catalog.resolve(&h.table);
-        let plan = self.plan(&table, h.columns, "INSERT INTO", line)?;
+        let (plan, uncovered) = self.plan(&table, h.columns, "INSERT INTO", line)?;
+        // An INSERT ... VALUES has a row: its columns have data.
+        self.saw_uncovered(&table, uncovered, line);
         let end = values + b"VALUES".len();
         self.last_insert = Some((buf[p..end].to_vec(), plan.clone(), table.clone()));
         Ok(self.enter_insert(plan, table, line, end))
@@ -487,11 +566,18 @@ impl Splitter {
         };
         if let Some(name) = header::parse_insert_table(&buf[p..end]) {
             let table = self.catalog.resolve(&name);
-            if rules_for(&self.rules, &self.catalog.lineage(&table)).is_some() {
+            let why = if rules_for(&self.rules, &self.catalog.lineage(&table)).is_some() {
+                "the table has rules"
+            } else if self.rules.policy() == Policy::Strict {
+                "`policy: strict` must see the data of every column"
+            } else {
+                ""
+            };
+            if !why.is_empty() {
                 return Err(at(
                     self.line,
                     format!("INSERT INTO {table}"),
-                    "an INSERT without a VALUES list cannot be rewritten, and the table has rules",
+                    format!("an INSERT without a VALUES list cannot be rewritten, and {why}"),
                 ));
             }
         }
