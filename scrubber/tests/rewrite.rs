@@ -274,3 +274,112 @@ fn an_insert_without_values_into_a_ruled_table_fails_closed() {
     );
     assert_eq!(out, "INSERT INTO public.other SELECT 1;\n");
 }
+
+/// A dump with one table per case of `policy: strict`, each with data unless said otherwise.
+const STRICT_DUMP: &str = "\
+CREATE TABLE public.users (id integer, email text, ssn text);
+CREATE TABLE public.empty (id integer, secret text);
+CREATE TABLE public.events (id integer, at text) PARTITION BY RANGE (at);
+CREATE TABLE public.events_2024 (id integer, at text);
+ALTER TABLE ONLY public.events ATTACH PARTITION public.events_2024 FOR VALUES FROM ('2024') TO ('2025');
+COPY public.users (id, email, ssn) FROM stdin;
+1\tann@corp.com\t123-45-6789
+\\.
+COPY public.empty (id, secret) FROM stdin;
+\\.
+COPY public.events_2024 (id, at) FROM stdin;
+7\t2024-05-01
+\\.
+INSERT INTO public.logs (id, ip) VALUES (1, '10.0.0.1');
+INSERT INTO public.logs (id, ip) VALUES (2, '10.0.0.2');
+COPY public.sessions (token) FROM stdin;
+abc
+\\.
+";
+
+#[test]
+fn strict_policy_lists_each_uncovered_column_at_its_first_data_line() {
+    let (out, report) = scrub(
+        STRICT_DUMP,
+        "policy: strict\ntables:\n  users:\n    columns: {id: keep, email: email}\n",
+    );
+    let got: Vec<String> = report.uncovered.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        got,
+        [
+            "7: public.users.ssn is not covered by any rule (policy: strict)",
+            "12: public.events_2024.at is not covered by any rule (policy: strict)",
+            "12: public.events_2024.id is not covered by any rule (policy: strict)",
+            "14: public.logs.id is not covered by any rule (policy: strict)",
+            "14: public.logs.ip is not covered by any rule (policy: strict)",
+            "17: public.sessions.token is not covered by any rule (policy: strict)",
+        ]
+    );
+    // The check does not change what is written: ruled columns are rewritten, others pass.
+    assert!(
+        out.contains("1\tnobody@example.com\t123-45-6789\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn strict_policy_is_met_by_rules_keep_a_parents_rules_and_rows_none() {
+    let rules = "policy: strict\ntables:\n  users:\n    columns: {id: keep, email: email, ssn: null}\n  events:\n    columns: {id: keep, at: keep}\n  logs:\n    columns: {id: keep, ip: keep}\n  sessions:\n    rows: none\n";
+    let (out, report) = scrub(STRICT_DUMP, rules);
+    assert_eq!(
+        report.uncovered,
+        vec![],
+        "public.empty has no rows: no data"
+    );
+    assert!(report.unmatched.is_empty() && report.foreign_keys.is_empty());
+    // Tables whose rules only keep pass through byte for byte; `rows: none` drops the row.
+    let (listed, _) = scrub(STRICT_DUMP, &rules.replace("policy: strict\n", ""));
+    assert_eq!(out, listed);
+    assert!(out.contains("7\t2024-05-01\n") && out.contains("VALUES (2, '10.0.0.2');"));
+    assert!(!out.contains("abc\n"));
+}
+
+#[test]
+fn strict_policy_refuses_an_insert_without_values() {
+    let e = scrub_err(
+        "INSERT INTO public.other SELECT 1;\n",
+        "policy: strict\ntables:\n  users:\n    columns: {id: keep}\n",
+    );
+    assert_eq!(
+        e,
+        "1: INSERT INTO public.other: an INSERT without a VALUES list cannot be rewritten, and `policy: strict` must see the data of every column"
+    );
+}
+
+#[test]
+fn a_run_reports_foreign_keys_whose_ends_are_rewritten_differently() {
+    // pg_dump writes the foreign keys after the data: the run can only tell at the end.
+    let dump = "\
+CREATE TABLE public.users (id integer, email text);
+CREATE TABLE public.orders (id integer, email text);
+COPY public.users (id, email) FROM stdin;
+1\tann@corp.com
+\\.
+COPY public.orders (id, email) FROM stdin;
+9\tann@corp.com
+\\.
+ALTER TABLE ONLY public.orders ADD CONSTRAINT fk FOREIGN KEY (email) REFERENCES public.users(email);
+";
+    let (_, report) = scrub(dump, "tables:\n  users:\n    columns: {email: md5}\n");
+    let got: Vec<String> = report
+        .foreign_keys
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].starts_with("3:15: public.users.email: public.orders.email references public.users.email, whose `md5` (rule at 3:15) depends on the row"),
+        "{}",
+        got[0]
+    );
+    let (_, report) = scrub(
+        dump,
+        "tables:\n  users:\n    columns: {email: {fixed: aa}}\n  orders:\n    columns: {email: {fixed: aa}}\n",
+    );
+    assert!(report.foreign_keys.is_empty(), "{:?}", report.foreign_keys);
+}
