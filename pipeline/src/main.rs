@@ -77,6 +77,7 @@ fn scrub(args: RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let rules_path = args.rules.expect("clap requires --config");
     let rules = Arc::new(load_rules(&rules_path)?);
+    let keyed = rules.uses_key();
     let input_name = input::display_name(args.input.as_deref());
     let input =
         input::open(args.input.as_ref()).map_err(|e| Failure::data(format!("scrub: {e:#}")))?;
@@ -151,7 +152,10 @@ fn scrub(args: RunArgs) -> Result<(), Failure> {
         Err(e) => return Err(Failure::data(format!("scrub: {e:#}"))),
     }
     if !args.quiet {
-        eprint!("{}", summary::render(&totals, &settings, started.elapsed()));
+        eprint!(
+            "{}",
+            summary::render(&totals, &settings, keyed, started.elapsed())
+        );
     }
     Ok(())
 }

@@ -1,11 +1,17 @@
 //! The summary printed on standard error at the end of a run.
+//!
+//! It says where the pseudonyms' key came from (never the key), because that decides whether
+//! this copy can be joined with another one.
 
 use std::fmt::Write;
 use std::time::Duration;
 
+use scrub_rules::KeySource;
+
 use crate::parallel::{Settings, Totals};
 
-pub fn render(totals: &Totals, settings: &Settings, elapsed: Duration) -> String {
+/// The summary; `keyed` tells whether the rules use the key (`hash`, `fake`).
+pub fn render(totals: &Totals, settings: &Settings, keyed: bool, elapsed: Duration) -> String {
     let jobs = settings.jobs;
     let secs = elapsed.as_secs_f64();
     let mb_s = totals.bytes_in as f64 / 1e6 / secs.max(1e-9);
@@ -13,6 +19,14 @@ pub fn render(totals: &Totals, settings: &Settings, elapsed: Duration) -> String
         "scrub: {} bytes in, {} bytes out, {secs:.2} s ({mb_s:.1} MB/s), {jobs} thread(s)\n",
         totals.bytes_in, totals.bytes_out
     );
+    if keyed {
+        s.push_str(match settings.keys.source() {
+            KeySource::File => "pseudonyms: keyed by the key file\n",
+            KeySource::Seed => {
+                "pseudonyms: keyed for this run only (no key file; unlinkable to other runs)\n"
+            }
+        });
+    }
     for (table, t) in &totals.stats.tables {
         if t.dropped {
             let _ = writeln!(s, "  {table}: {} rows dropped", t.rows);

@@ -448,3 +448,203 @@ fn output_to_a_fifo_or_device_writes_into_it_instead_of_replacing_it() {
         "no temporary file left"
     );
 }
+
+const KEYED_RULES: &str = "tables:\n  public.users:\n    columns:\n      email: {hash: email}\n      name: {fake: name}\n  public.other:\n    columns:\n      a: {hash: email}\n";
+
+/// A key file of `bytes` random-looking bytes with `mode`.
+fn key_file(dir: &Dir, name: &str, bytes: usize, mode: u32) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let material: Vec<u8> = (0..bytes).map(|i| (i * 151 + 7) as u8).collect();
+    let path = dir.file(name, &material);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    path
+}
+
+#[test]
+fn key_files_that_others_can_read_or_that_are_short_are_refused() {
+    let dir = Dir::new();
+    let rules = dir.file("rules.yaml", KEYED_RULES.as_bytes());
+    let input = dir.file("dump.sql", &dump(2));
+    let open = key_file(&dir, "open.key", 32, 0o644);
+    let o = run(
+        scrub()
+            .arg("-c")
+            .arg(&rules)
+            .arg("--key-file")
+            .arg(&open)
+            .arg(&input),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains(&open.display().to_string()) && e.contains("chmod 600") && o.stdout.is_empty(),
+        "{e}"
+    );
+    let short = key_file(&dir, "short.key", 16, 0o600);
+    let o = run(
+        scrub()
+            .arg("-c")
+            .arg(&rules)
+            .env("SCRUB_KEY_FILE", &short)
+            .arg(&input),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("short.key") && stderr(&o).contains("at least 32 bytes"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn the_same_key_file_gives_the_same_pseudonyms_in_every_run_and_none_gives_new_ones() {
+    let dir = Dir::new();
+    let rules = dir.file("rules.yaml", KEYED_RULES.as_bytes());
+    let input = dir.file("dump.sql", &dump(200));
+    let key = key_file(&dir, "scrub.key", 32, 0o600);
+    let with_key = |seed: &str| {
+        let o = run(
+            scrub()
+                .args(["--seed", seed, "-c"])
+                .arg(&rules)
+                .arg("--key-file")
+                .arg(&key)
+                .arg(&input),
+            None,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        o
+    };
+    let (a, b) = (with_key("1"), with_key("2"));
+    assert!(
+        a.stdout == b.stdout,
+        "same key file, other seed: same output"
+    );
+    let summary = stderr(&a);
+    assert!(
+        summary.contains("\npseudonyms: keyed by the key file\n"),
+        "{summary}"
+    );
+    let material = std::fs::read(&key).unwrap();
+    let shown = String::from_utf8_lossy(&material);
+    assert!(!summary.contains(&*shown) && !summary.contains(&hex_of(&material)));
+
+    let out = String::from_utf8(a.stdout.clone()).unwrap();
+    assert!(
+        !out.contains("@corp.example"),
+        "an original address is left"
+    );
+    // user1's address in public.users and in public.other got the same pseudonym.
+    let user1 = out
+        .lines()
+        .find(|l| l.starts_with("1\t"))
+        .unwrap()
+        .split('\t')
+        .nth(1)
+        .unwrap();
+    assert!(
+        user1.starts_with('u') && user1.ends_with("@example.com"),
+        "{user1}"
+    );
+    assert!(
+        out.lines().any(|l| l == user1),
+        "public.other holds {user1} too"
+    );
+
+    let env = run(
+        scrub()
+            .args(["-q", "--seed", "3", "-c"])
+            .arg(&rules)
+            .env("SCRUB_KEY_FILE", &key)
+            .arg(&input),
+        None,
+    );
+    assert!(env.status.success(), "{}", stderr(&env));
+    assert!(
+        env.stdout == a.stdout,
+        "SCRUB_KEY_FILE works like --key-file"
+    );
+
+    let without = |seed: &str| {
+        let o = run(
+            scrub().args(["--seed", seed, "-c"]).arg(&rules).arg(&input),
+            None,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        o
+    };
+    let (c, d) = (without("1"), without("2"));
+    assert!(c.stdout != d.stdout && c.stdout != a.stdout);
+    assert!(
+        stderr(&c).contains(
+            "\npseudonyms: keyed for this run only (no key file; unlinkable to other runs)\n"
+        ),
+        "{}",
+        stderr(&c)
+    );
+    let plain = dir.file("plain.yaml", RULES.as_bytes());
+    let o = run(scrub().arg("-c").arg(&plain).arg(&input), None);
+    assert!(!stderr(&o).contains("pseudonyms"), "no keyed rule, no line");
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn strict_policy_fails_listing_uncovered_columns_and_keeps_no_output() {
+    let dir = Dir::new();
+    let input = dir.file("dump.sql", &dump(3));
+    let strict = dir.file(
+        "strict.yaml",
+        b"policy: strict\ntables:\n  public.users:\n    columns:\n      id: keep\n      email: email\n",
+    );
+    let out = dir.path("out.sql");
+    let o = run(
+        scrub()
+            .arg("-c")
+            .arg(&strict)
+            .arg(&input)
+            .arg("-o")
+            .arg(&out),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let input_name = input.display();
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "scrub: {input_name}:4: public.users.name is not covered by any rule (policy: strict)\n\
+             scrub: {input_name}:9: public.other.a is not covered by any rule (policy: strict)\n\
+             scrub: 2 column(s) with data have no rule under `policy: strict`; no output was kept\n"
+        )
+    );
+    assert_eq!(dir.names(), ["dump.sql", "strict.yaml"]);
+    // `scrub check` finds the same from the schema: users.name (public.other has no CREATE TABLE).
+    let o = run(
+        scrub()
+            .args(["check", "-c"])
+            .arg(&strict)
+            .arg("--schema")
+            .arg(&input),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(&format!(
+            "{input_name}:2: public.users.name is not covered by any rule (policy: strict)"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    // Covered: a keep for each column, and `rows: none` for the other table.
+    let covered = dir.file(
+        "covered.yaml",
+        b"policy: strict\ntables:\n  public.users:\n    columns: {id: keep, email: email, name: keep}\n  public.other:\n    rows: none\n",
+    );
+    let o = run(scrub().arg("-q").arg("-c").arg(&covered).arg(&input), None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("corp.example"));
+}

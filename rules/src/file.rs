@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
 use serde_saphyr::Spanned;
 
+use crate::args::{self, RawArg};
 use crate::name::{Ident, TableName, parse_column_name, parse_table_name};
 use crate::rule::{DEFAULT_EMAIL, MD5_HEX_LEN, Rule};
 
@@ -164,6 +165,14 @@ impl RuleSet {
     pub fn is_empty(&self) -> bool {
         self.tables.is_empty()
     }
+
+    /// Whether any rule derives its output from the run's key (see [`Rule::uses_key`]).
+    pub fn uses_key(&self) -> bool {
+        self.tables
+            .iter()
+            .flat_map(|t| &t.columns)
+            .any(|c| c.rule.uses_key())
+    }
 }
 
 /// A rules file that cannot be used.
@@ -237,8 +246,9 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
     }
 }
 
-/// A rule as YAML spells it: a word (`email`, `md5`, `null`, `keep`), YAML null, or a
-/// one-key mapping with an argument (`{md5: 10}`, `{email: a@b.c}`, `{fixed: text}`).
+/// A rule as YAML spells it: a word (`email`, `md5`, `hash`, `null`, `keep`), YAML null, or a
+/// one-key mapping with an argument (`{md5: 10}`, `{email: a@b.c}`, `{fixed: text}`,
+/// `{hash: email}`, `{fake: {kind: name}}`; see `args`).
 #[derive(Deserialize)]
 #[serde(try_from = "RawRule")]
 struct RuleValue(Rule);
@@ -250,14 +260,7 @@ enum RawRule {
     WithArg(BTreeMap<String, RawArg>),
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawArg {
-    Number(u64),
-    Text(String),
-}
-
-const KNOWN: &str = "email, md5, null, keep, {md5: N}, {email: ADDRESS}, {fixed: TEXT}";
+const KNOWN: &str = "email, md5, hash, null, keep, {md5: N}, {email: ADDRESS}, {fixed: TEXT}, {hash: SHAPE}, {fake: KIND}";
 
 impl TryFrom<RawRule> for RuleValue {
     type Error = String;
@@ -268,9 +271,17 @@ impl TryFrom<RawRule> for RuleValue {
             RawRule::Word(Some(word)) => match word.as_str() {
                 "null" => Rule::Null,
                 "keep" => Rule::Keep,
-                "md5" => Rule::Md5 { len: MD5_HEX_LEN },
-                "email" => Rule::Email(DEFAULT_EMAIL.to_owned()),
+                "md5" => Rule::Md5 {
+                    len: MD5_HEX_LEN,
+                    unique: false,
+                },
+                "email" => Rule::Email {
+                    address: DEFAULT_EMAIL.to_owned(),
+                    unique: false,
+                },
+                "hash" => args::hash(None)?,
                 "fixed" => return Err("`fixed` needs its text: {fixed: \"TEXT\"}".to_owned()),
+                "fake" => return Err("`fake` needs a kind: {fake: first_name}".to_owned()),
                 other => return Err(format!("unknown rule `{other}`; rules are {KNOWN}")),
             },
             RawRule::WithArg(map) => {
@@ -281,32 +292,20 @@ impl TryFrom<RawRule> for RuleValue {
                     ));
                 };
                 match (name.as_str(), arg) {
-                    ("md5", RawArg::Number(n)) if (1..=MD5_HEX_LEN as u64).contains(&n) => {
-                        Rule::Md5 { len: n as usize }
-                    }
-                    ("md5", _) => {
-                        return Err(format!("md5 takes a length from 1 to {MD5_HEX_LEN}"));
-                    }
-                    ("email", RawArg::Text(address)) if is_email(&address) => Rule::Email(address),
-                    ("email", _) => {
-                        return Err("email takes an address like dev@example.org".to_owned());
-                    }
+                    ("md5", arg) => args::md5(arg)?,
+                    ("email", arg) => args::email(arg)?,
+                    ("hash", arg) => args::hash(Some(arg))?,
+                    ("fake", arg) => args::fake(arg)?,
                     ("fixed", RawArg::Text(text)) => Rule::Fixed(text),
                     ("fixed", RawArg::Number(n)) => Rule::Fixed(n.to_string()),
+                    ("fixed", RawArg::Options(_)) => {
+                        return Err("`fixed` takes its text: {fixed: \"TEXT\"}".to_owned());
+                    }
                     (other, _) => return Err(format!("unknown rule `{other}`; rules are {KNOWN}")),
                 }
             }
         };
         Ok(RuleValue(rule))
-    }
-}
-
-fn is_email(s: &str) -> bool {
-    match s.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty() && domain.contains('.') && !s.chars().any(char::is_whitespace)
-        }
-        None => false,
     }
 }
 
@@ -334,6 +333,17 @@ tables:
     rows: none
 "#;
 
+    fn email(address: &str) -> Rule {
+        Rule::Email {
+            address: address.into(),
+            unique: false,
+        }
+    }
+
+    fn md5(len: usize) -> Rule {
+        Rule::Md5 { len, unique: false }
+    }
+
     #[test]
     fn the_documented_example_parses() {
         let set = RuleSet::from_yaml(EXAMPLE).unwrap();
@@ -348,13 +358,13 @@ tables:
         assert_eq!(
             rules,
             vec![
-                ("email", Rule::Email(DEFAULT_EMAIL.into())),
-                ("name", Rule::Md5 { len: 32 }),
-                ("username", Rule::Md5 { len: 10 }),
+                ("email", email(DEFAULT_EMAIL)),
+                ("name", md5(32)),
+                ("username", md5(10)),
                 ("phone", Rule::Null),
                 ("fax", Rule::Null),
                 ("mobile", Rule::Null),
-                ("contact", Rule::Email("dev@example.org".into())),
+                ("contact", email("dev@example.org")),
                 ("notes", Rule::Fixed("redacted".into())),
                 ("created_at", Rule::Keep),
             ]
@@ -424,5 +434,169 @@ tables:
                 .contains("rows: none")
         );
         assert!(error_of("tables:\n  t:\n    columns: {a: {email: nope}}\n").contains("address"));
+    }
+
+    /// The keyed rules of the issue 6 example, exactly as the README shows them.
+    const KEYED: &str = r#"
+tables:
+  public.users:
+    columns:
+      email: {hash: email}
+      alt_email: {hash: {as: email, at: corp.example, domain: people}}
+      login: hash
+      ref: {hash: {as: hex, length: 16}}
+      phone: {hash: {as: digits, length: 10}}
+      token: {hash: uuid}
+      account_no: {hash: {as: digits, length: 12, unique: true}}
+      nickname: {md5: {length: 16, unique: true}}
+      contact: {email: {unique: true}}
+      other: {email: {address: dev@corp.example, unique: true}}
+      first_name: {fake: first_name}
+      full_name: {fake: {kind: name}}
+      work_email: {fake: {kind: email, unique: true}}
+      born: {fake: {kind: date_of_birth, from: 1940-01-01, to: 2005-12-31}}
+      city: {fake: {kind: city, max_length: 12, domain: places}}
+"#;
+
+    #[test]
+    fn the_keyed_example_parses() {
+        use crate::fake::{Fake, Kind};
+        use crate::hash::{Hash, Shape};
+        let set = RuleSet::from_yaml(KEYED).unwrap();
+        let users = set
+            .table(&parse_table_name("public.users").unwrap())
+            .unwrap();
+        let rule = |c: &str| {
+            users
+                .column(&parse_column_name(c).unwrap())
+                .unwrap()
+                .rule
+                .clone()
+        };
+        let hash = |shape, domain: &str, unique| {
+            Rule::Hash(Hash {
+                shape,
+                domain: domain.into(),
+                unique,
+            })
+        };
+        let example = || "example.com".to_owned();
+        assert_eq!(
+            rule("email"),
+            hash(Shape::Email { at: example() }, "", false)
+        );
+        assert_eq!(
+            rule("alt_email"),
+            hash(
+                Shape::Email {
+                    at: "corp.example".into()
+                },
+                "people",
+                false
+            )
+        );
+        assert_eq!(rule("login"), hash(Shape::Hex { len: 32 }, "", false));
+        assert_eq!(rule("ref"), hash(Shape::Hex { len: 16 }, "", false));
+        assert_eq!(rule("phone"), hash(Shape::Digits { len: 10 }, "", false));
+        assert_eq!(rule("token"), hash(Shape::Uuid, "", false));
+        assert_eq!(
+            rule("account_no"),
+            hash(Shape::Digits { len: 12 }, "", true)
+        );
+        assert_eq!(
+            rule("nickname"),
+            Rule::Md5 {
+                len: 16,
+                unique: true
+            }
+        );
+        assert_eq!(
+            rule("contact"),
+            Rule::Email {
+                address: DEFAULT_EMAIL.into(),
+                unique: true
+            }
+        );
+        assert_eq!(
+            rule("other"),
+            Rule::Email {
+                address: "dev@corp.example".into(),
+                unique: true
+            }
+        );
+        assert_eq!(
+            rule("first_name"),
+            Rule::Fake(Fake::new(Kind::FirstName, None, false, None))
+        );
+        assert_eq!(
+            rule("full_name"),
+            Rule::Fake(Fake::new(Kind::Name, None, false, None))
+        );
+        assert_eq!(
+            rule("work_email"),
+            Rule::Fake(Fake::new(Kind::Email, None, true, None))
+        );
+        assert_eq!(
+            rule("born"),
+            Rule::Fake(Fake::new(
+                Kind::from_name("date_of_birth").unwrap(),
+                None,
+                false,
+                None
+            ))
+        );
+        assert_eq!(
+            rule("city"),
+            Rule::Fake(Fake::new(Kind::City, Some("places"), false, Some(12)))
+        );
+    }
+
+    #[test]
+    fn bad_keyed_arguments_say_where_and_why() {
+        let cases = [
+            ("{hash: sha1}", "unknown hash shape `sha1`"),
+            ("{hash: {as: hex, length: 65}}", "from 1 to 64"),
+            ("{hash: {as: digits, length: 0}}", "from 1 to 40"),
+            ("{hash: {as: email, length: 10}}", "fixed length"),
+            (
+                "{hash: {as: hex, at: corp.example}}",
+                "`at` is for the email shape",
+            ),
+            ("{hash: {as: email, at: nodot}}", "host name"),
+            ("{hash: {as: hex, length: 16, unique: true}}", "at least 24"),
+            (
+                "{hash: {as: digits, length: 40, unique: true}}",
+                "at most 38",
+            ),
+            ("{hash: {as: hex, unique: 3}}", "true or false"),
+            ("{hash: {as: hex, salt: x}}", "unknown option `salt`"),
+            ("{md5: {length: 8, unique: true}}", "at least 16"),
+            ("{md5: {length: 40}}", "1 to 32"),
+            ("{email: {address: nope, unique: true}}", "address like"),
+            ("fake", "needs a kind"),
+            ("{fake: pet}", "unknown fake kind `pet`"),
+            ("{fake: {kind: first_name, unique: true}}", "use {hash:"),
+            (
+                "{fake: {kind: email, unique: true, max_length: 20}}",
+                "at least 27",
+            ),
+            (
+                "{fake: {kind: city, from: 1990-01-01}}",
+                "for date_of_birth",
+            ),
+            (
+                "{fake: {kind: date_of_birth, from: 2000-01-01, to: 1990-01-01}}",
+                "before",
+            ),
+            (
+                "{fake: {kind: date_of_birth, from: 1990-13-01}}",
+                "not a date",
+            ),
+            ("{fake: {kind: name, max_length: 0}}", "at least 1"),
+        ];
+        for (rule, want) in cases {
+            let e = error_of(&format!("tables:\n  t:\n    columns:\n      a: {rule}\n"));
+            assert!(e.contains("line 4") && e.contains(want), "{rule}: {e}");
+        }
     }
 }

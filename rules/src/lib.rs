@@ -16,14 +16,22 @@
 //! assert_eq!(outcome, Ok(Outcome::Text(b"nobody@example.com")));
 //! ```
 
+mod args;
+mod fake;
 mod file;
+mod hash;
 mod keys;
 mod name;
+mod permute;
 mod rule;
 
+pub use fake::{Fake, KIND_NAMES, Kind as FakeKind};
 pub use file::{ColumnRule, Policy, Pos, RuleSet, RulesError, TableRules};
+pub use hash::{Hash, Shape as HashShape};
 pub use keys::{KeyError, KeySource, Keys, MIN_KEY_MATERIAL};
 pub use name::{
     DEFAULT_SCHEMA, Ident, NameError, TableName, parse_column_name, parse_dotted, parse_table_name,
 };
-pub use rule::{DEFAULT_EMAIL, MD5_HEX_LEN, Outcome, Place, Rule, Value, ValueError};
+pub use rule::{
+    DEFAULT_EMAIL, MD5_HEX_LEN, Outcome, PLACE_HEX_LEN, Place, Rule, Value, ValueError,
+};

@@ -205,7 +205,8 @@ impl Catalog {
     /// Learns from a DDL statement: CREATE TABLE, CREATE DOMAIN, CREATE UNIQUE INDEX, ALTER
     /// TABLE ... ADD CONSTRAINT. Other statements, and ones sqlparser cannot read, teach nothing
     /// (a CREATE TABLE that cannot be read is remembered, to explain a later failure).
-    pub fn learn(&mut self, sql: &str, line: u64) {
+    /// Returns the table a CREATE TABLE defined.
+    pub fn learn(&mut self, sql: &str, line: u64) -> Option<TableName> {
         let statements = match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
             Ok(s) => s,
             Err(e) => {
@@ -213,12 +214,15 @@ impl Catalog {
                     let name = self.resolve(&name);
                     self.unreadable.insert(name, (line, e.to_string()));
                 }
-                return;
+                return None;
             }
         };
+        let mut created = None;
         for statement in statements {
             match statement {
-                Statement::CreateTable(create) => self.learn_create_table(create, sql, line),
+                Statement::CreateTable(create) => {
+                    created = Some(self.learn_create_table(create, sql, line));
+                }
                 Statement::CreateIndex(index) => self.learn_unique_index(index),
                 Statement::CreateDomain(domain) => {
                     let name = self.resolve(&object_name(&domain.name));
@@ -248,9 +252,10 @@ impl Catalog {
                 _ => {}
             }
         }
+        created
     }
 
-    fn learn_create_table(&mut self, create: CreateTable, sql: &str, line: u64) {
+    fn learn_create_table(&mut self, create: CreateTable, sql: &str, line: u64) -> TableName {
         let name = self.resolve(&object_name(&create.name));
         let mut parents: Vec<TableName> = Vec::new();
         if let Some(parent) = &create.partition_of {
@@ -325,6 +330,7 @@ impl Catalog {
         for constraint in create.constraints {
             self.learn_constraint(&name, constraint, line);
         }
+        name
     }
 
     fn learn_constraint(&mut self, table: &TableName, constraint: TableConstraint, line: u64) {

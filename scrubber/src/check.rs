@@ -14,7 +14,7 @@ use std::fmt;
 use scrub_rules::{ColumnRule, Ident, Policy, Pos, Rule, RuleSet, TableName};
 
 use crate::catalog::{Catalog, Column, Table};
-use crate::partition::Strategy;
+use crate::partition::{Strategy, rewrites_bounds};
 use crate::plan::{Uncovered, rules_for};
 
 /// One problem with one rule.
@@ -189,12 +189,6 @@ fn schema_literals(
     out
 }
 
-/// Whether a rule also rewrites a partition's bounds (the same value gives the same output,
-/// and different values different ones).
-fn rewrites_bounds(rule: &Rule) -> bool {
-    rule.is_value_based() && !rule.is_constant() && !matches!(rule, Rule::Keep | Rule::Null)
-}
-
 /// Whether a DEFAULT holds a value that could be personal: a literal, other than the sequence
 /// name of a serial column's `nextval(...)`.
 fn default_has_values(expr: &str) -> bool {
@@ -246,7 +240,7 @@ pub fn foreign_key_findings(rules: &RuleSet, catalog: &Catalog) -> Vec<Finding> 
                         ry.rule.label(),
                         ry.at
                     ),
-                    (Some(rx_), Some(ry_)) if rx_.rule == ry_.rule => continue,
+                    (Some(rx_), Some(ry_)) if rx_.rule.maps_like(&ry_.rule) => continue,
                     _ if changes(ry) => format!(
                         "{here}, which {} rewrites, but {x} has {}: the restore's foreign key check would fail, or joins silently break; give both the same `hash` rule{}",
                         describe(ry),

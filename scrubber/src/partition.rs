@@ -10,7 +10,7 @@
 
 use std::ops::Range;
 
-use scrub_rules::Ident;
+use scrub_rules::{Ident, Rule};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Word};
@@ -60,6 +60,13 @@ pub struct BoundValue {
     pub key: usize,
     /// The literal's bytes in the statement, quotes included.
     pub span: Range<usize>,
+}
+
+/// Whether `rule` can rewrite a partition's LIST bounds so that rows still route to their
+/// partition: equal values must give equal outputs (value-based) and different values
+/// different ones (so not constant, not `null`).
+pub fn rewrites_bounds(rule: &Rule) -> bool {
+    rule.is_value_based() && !rule.is_constant() && !matches!(rule, Rule::Keep | Rule::Null)
 }
 
 /// The partition key of a `CREATE TABLE ... PARTITION BY` statement.

@@ -91,6 +91,19 @@ impl Plan {
     }
 }
 
+/// How to rewrite the literal bounds of one partition (`FOR VALUES IN ('a', 'b')`) whose
+/// LIST key is ruled by a value-based rule, so that the rewritten rows still route to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundsPlan {
+    /// The partition, and the key column whose rule rewrites its bounds.
+    pub table: TableName,
+    pub column: Ident,
+    pub rule: Rule,
+    /// The literals, as byte ranges from the start of the statement.
+    pub literals: Vec<std::ops::Range<usize>>,
+    pub std_strings: bool,
+}
+
 /// Which rules the dump has matched so far, to fail closed on the ones it never does.
 #[derive(Debug, Default)]
 pub struct Matches {

@@ -22,14 +22,15 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use memchr::memchr;
-use scrub_rules::{Ident, Policy, RuleSet, TableName};
+use scrub_rules::{Ident, Policy, Rule, RuleSet, TableName};
 
 use crate::catalog::Catalog;
 use crate::check::{Finding, foreign_key_findings};
 use crate::error::{DataError, at};
 use crate::header::{self, Setting};
 use crate::lex::{self, Scan};
-use crate::plan::{Matches, Plan, Uncovered, Unmatched, rules_for};
+use crate::partition::{BoundKind, Bounds, rewrites_bounds};
+use crate::plan::{BoundsPlan, Matches, Plan, Uncovered, Unmatched, rules_for};
 
 /// What to do with a segment of the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +41,8 @@ pub enum Kind {
     CopyRows(Arc<Plan>),
     /// Whole `( ... )` rows of an INSERT, with the separators between them.
     InsertRows(Arc<Plan>),
+    /// A statement that gives a partition literal bounds, to be rewritten by its key's rule.
+    Bounds(Arc<BoundsPlan>),
 }
 
 /// A run of the input and what to do with it.
@@ -261,12 +264,13 @@ impl Splitter {
         if word.eq_ignore_ascii_case(b"COPY") {
             return self.copy_header(buf, p, end, eof);
         }
-        self.learn(word, text);
-        Ok(Step::Emit(Kind::Raw, end))
+        let kind = self.learn(word, text)?;
+        Ok(Step::Emit(kind, end))
     }
 
-    /// Follows the statements that change how later ones read.
-    fn learn(&mut self, word: &[u8], text: &[u8]) {
+    /// Follows the statements that change how later ones read. Returns what to do with the
+    /// statement: pass it through, or rewrite the bounds of a partition whose key is ruled.
+    fn learn(&mut self, word: &[u8], text: &[u8]) -> Result<Kind, DataError> {
         // Settings and tables may change what the next INSERT header means.
         self.last_insert = None;
         let upper =
@@ -288,19 +292,108 @@ impl Splitter {
                     (Some("UNLOGGED" | "FOREIGN"), Some("TABLE"))
                 );
             if wanted {
-                self.catalog
+                let created = self
+                    .catalog
                     .learn(&String::from_utf8_lossy(text), self.line);
+                let partition = created.and_then(|child| {
+                    let t = self.catalog.table(&child)?;
+                    let bounds = t.bounds.as_ref().filter(|b| b.line == self.line)?;
+                    Some((
+                        t.parents.first()?.clone(),
+                        child.clone(),
+                        bounds.bounds.clone(),
+                    ))
+                });
+                if let Some((parent, child, bounds)) = partition {
+                    return self.bounds_kind(&parent, &child, &bounds, text);
+                }
             }
         } else if word.eq_ignore_ascii_case(b"ALTER") && upper(12).starts_with("ALTER TABLE") {
             if let Some((parent, child)) = header::parse_attach_partition(text) {
                 let (parent, child) = (self.catalog.resolve(&parent), self.catalog.resolve(&child));
                 let bounds = crate::partition::bounds(&String::from_utf8_lossy(text));
-                self.catalog.attach(parent, child, bounds, self.line);
+                self.catalog
+                    .attach(parent.clone(), child.clone(), bounds.clone(), self.line);
+                if let Some(bounds) = bounds {
+                    return self.bounds_kind(&parent, &child, &bounds, text);
+                }
             } else {
                 self.catalog
                     .learn(&String::from_utf8_lossy(text), self.line);
             }
         }
+        Ok(Kind::Raw)
+    }
+
+    /// What to do with a statement that gives `child` its bounds in `parent`: when the key
+    /// column is ruled, a rule that maps each value to its own pseudonym rewrites the literal
+    /// LIST bounds too; any other rule would leave the old values in the schema and route the
+    /// rewritten rows to no partition, so the run fails here.
+    fn bounds_kind(
+        &self,
+        parent: &TableName,
+        child: &TableName,
+        bounds: &Bounds,
+        text: &[u8],
+    ) -> Result<Kind, DataError> {
+        let Some(key) = self
+            .catalog
+            .table(parent)
+            .and_then(|t| t.partition_key.as_ref())
+        else {
+            return Ok(Kind::Raw);
+        };
+        let rules = rules_for(&self.rules, &self.catalog.lineage(child));
+        for (part, column) in key.columns.iter().enumerate() {
+            let Some(ruled) = column
+                .as_ref()
+                .and_then(|c| rules.and_then(|r| r.column(c)))
+                .filter(|r| r.rule != Rule::Keep)
+            else {
+                continue;
+            };
+            let literals: Vec<_> = bounds
+                .values
+                .iter()
+                .filter(|v| v.key == part)
+                .map(|v| v.span.clone())
+                .collect();
+            if literals.is_empty() {
+                continue;
+            }
+            let label = ruled.rule.label();
+            let refuse = |why: String| {
+                at(
+                    self.line,
+                    format!("partition {child} of {parent}"),
+                    format!(
+                        "its bounds `{}` hold values of {}, which `{label}` (rule at {}) rewrites: {why}",
+                        bounds.text, ruled.column, ruled.at
+                    ),
+                )
+            };
+            if !rewrites_bounds(&ruled.rule) {
+                return Err(refuse(format!(
+                    "`{label}` cannot rewrite the bounds alike, so the rows would land in the wrong partition and the old values would stay in the schema; use a `hash` rule or keep the column"
+                )));
+            }
+            if bounds.kind != BoundKind::List {
+                return Err(refuse(
+                    "a pseudonym does not keep the order of values, so RANGE bounds cannot follow it; keep the column, or partition by LIST".to_owned(),
+                ));
+            }
+            if std::str::from_utf8(text).is_err() {
+                return Err(refuse("the statement is not UTF-8".to_owned()));
+            }
+            return Ok(Kind::Bounds(Arc::new(BoundsPlan {
+                table: child.clone(),
+                column: ruled.column.clone(),
+                rule: ruled.rule.clone(),
+                literals,
+                std_strings: self.std_strings,
+            })));
+        }
+        Ok(Kind::Raw)
     }
 
     fn copy_header(

@@ -383,3 +383,70 @@ ALTER TABLE ONLY public.orders ADD CONSTRAINT fk FOREIGN KEY (email) REFERENCES 
     );
     assert!(report.foreign_keys.is_empty(), "{:?}", report.foreign_keys);
 }
+
+const PARTITIONED: &str = "\
+CREATE TABLE public.people (id integer, email text) PARTITION BY LIST (email);
+CREATE TABLE public.people_a (id integer, email text);
+ALTER TABLE ONLY public.people ATTACH PARTITION public.people_a FOR VALUES IN ('ann@corp.com', 'o''neil@corp.com');
+CREATE TABLE public.people_b PARTITION OF public.people
+  FOR VALUES IN (E'bob@corp.com');
+CREATE TABLE public.people_rest PARTITION OF public.people DEFAULT;
+COPY public.people_a (id, email) FROM stdin;
+1\tann@corp.com
+2\to'neil@corp.com
+\\.
+COPY public.people_b (id, email) FROM stdin;
+3\tbob@corp.com
+\\.
+";
+
+#[test]
+fn hash_ruled_list_bounds_are_rewritten_like_the_rows() {
+    let (out, report) = scrub(
+        PARTITIONED,
+        "tables:\n  people:\n    columns: {email: {hash: email}}\n",
+    );
+    assert!(report.unmatched.is_empty());
+    let lines: Vec<&str> = out.lines().collect();
+    let row = |n: usize| lines[n].split('\t').nth(1).unwrap().to_owned();
+    let (ann, oneil, bob) = (row(7), row(8), row(11));
+    assert!(
+        ann.starts_with('u') && ann.ends_with("@example.com"),
+        "{ann}"
+    );
+    assert_eq!(
+        lines[2],
+        format!(
+            "ALTER TABLE ONLY public.people ATTACH PARTITION public.people_a FOR VALUES IN ('{ann}', '{oneil}');"
+        )
+    );
+    assert_eq!(lines[4], format!("  FOR VALUES IN ('{bob}');"));
+    assert_eq!(
+        lines[5],
+        "CREATE TABLE public.people_rest PARTITION OF public.people DEFAULT;"
+    );
+    assert!(!out.contains("corp.com"), "{out}");
+}
+
+#[test]
+fn partition_bounds_that_a_rule_cannot_follow_fail_at_their_statement() {
+    let e = scrub_err(
+        PARTITIONED,
+        "tables:\n  people:\n    columns: {email: md5}\n",
+    );
+    assert!(
+        e.starts_with("3: partition public.people_a of public.people: its bounds `FOR VALUES IN ('ann@corp.com', 'o''neil@corp.com')` hold values of email, which `md5` (rule at 3:15) rewrites: `md5` cannot rewrite the bounds alike"),
+        "{e}"
+    );
+    let range = "CREATE TABLE public.t (d text) PARTITION BY RANGE (d);\nCREATE TABLE public.t_1 PARTITION OF public.t FOR VALUES FROM ('a') TO ('m');\n";
+    let e = scrub_err(range, "tables:\n  t:\n    columns: {d: hash}\n");
+    assert!(
+        e.starts_with(
+            "2: partition public.t_1 of public.t: its bounds `FOR VALUES FROM ('a') TO ('m')`"
+        ) && e.contains("RANGE bounds cannot follow it"),
+        "{e}"
+    );
+    // Kept keys, and bounds of other key columns, pass through.
+    let (out, _) = scrub(range, "tables:\n  t:\n    columns: {d: keep}\n");
+    assert_eq!(out, range);
+}

@@ -3,7 +3,9 @@
 
 use criterion::{Criterion, Throughput};
 use scrub_benches::Faker;
-use scrub_rules::{DEFAULT_EMAIL, Keys, MD5_HEX_LEN, Outcome, Place, Rule, Value};
+use scrub_rules::{
+    DEFAULT_EMAIL, Fake, FakeKind, Hash, HashShape, Keys, MD5_HEX_LEN, Outcome, Place, Rule, Value,
+};
 
 /// 10,000 e-mail addresses and as many profile texts (NULL where gendump makes them NULL).
 fn columns() -> (Vec<Vec<u8>>, Vec<Option<Vec<u8>>>) {
@@ -23,17 +25,44 @@ fn columns() -> (Vec<Vec<u8>>, Vec<Option<Vec<u8>>>) {
 fn checked(rule: &Rule, outcome: Outcome<'_>) -> usize {
     match (rule, outcome) {
         (Rule::Keep, Outcome::Unchanged) | (Rule::Null, Outcome::Null) => 0,
-        (Rule::Email(address) | Rule::Fixed(address), Outcome::Text(text)) => {
+        (
+            Rule::Email {
+                address,
+                unique: false,
+            }
+            | Rule::Fixed(address),
+            Outcome::Text(text),
+        ) => {
             assert_eq!(text, address.as_bytes());
             text.len()
         }
-        (Rule::Md5 { len }, Outcome::Text(text)) => {
+        (Rule::Md5 { len, .. }, Outcome::Text(text)) => {
             assert_eq!(text.len(), *len);
             assert!(text.iter().all(u8::is_ascii_hexdigit));
             text.len()
         }
+        (Rule::Hash(hash), Outcome::Text(text)) => {
+            assert_eq!(text.len(), hash.shape.output_len());
+            text.len()
+        }
+        (Rule::Fake(_), Outcome::Text(text)) => {
+            assert!(!text.is_empty());
+            text.len()
+        }
         (rule, outcome) => panic!("{rule:?} gave {outcome:?}"),
     }
+}
+
+fn hash(shape: HashShape) -> Rule {
+    Rule::Hash(Hash {
+        shape,
+        domain: String::new(),
+        unique: false,
+    })
+}
+
+fn fake(kind: FakeKind, unique: bool) -> Rule {
+    Rule::Fake(Fake::new(kind, None, unique, None))
 }
 
 pub fn bench(c: &mut Criterion) {
@@ -41,10 +70,45 @@ pub fn bench(c: &mut Criterion) {
     let rules = [
         ("keep", Rule::Keep),
         ("null", Rule::Null),
-        ("email", Rule::Email(DEFAULT_EMAIL.into())),
+        (
+            "email",
+            Rule::Email {
+                address: DEFAULT_EMAIL.into(),
+                unique: false,
+            },
+        ),
         ("fixed", Rule::Fixed("redacted".into())),
-        ("md5", Rule::Md5 { len: MD5_HEX_LEN }),
-        ("md5:10", Rule::Md5 { len: 10 }),
+        (
+            "md5",
+            Rule::Md5 {
+                len: MD5_HEX_LEN,
+                unique: false,
+            },
+        ),
+        (
+            "md5:10",
+            Rule::Md5 {
+                len: 10,
+                unique: false,
+            },
+        ),
+        (
+            "md5:16+unique",
+            Rule::Md5 {
+                len: 16,
+                unique: true,
+            },
+        ),
+        ("hash", hash(HashShape::Hex { len: 32 })),
+        (
+            "hash:email",
+            hash(HashShape::Email {
+                at: "example.com".into(),
+            }),
+        ),
+        ("fake:name", fake(FakeKind::Name, false)),
+        ("fake:email+unique", fake(FakeKind::Email, true)),
+        ("fake:street", fake(FakeKind::Street, false)),
     ];
     let mut group = c.benchmark_group("rules");
     let email_bytes: usize = emails.iter().map(Vec::len).sum();
@@ -99,5 +163,37 @@ pub fn bench(c: &mut Criterion) {
             });
         });
     }
+    // Numeric ids through the keyed decimal permutation (cycle walking included).
+    let ids: Vec<Vec<u8>> = (0..10_000u64)
+        .map(|i| (i * 7919 + 100_000).to_string().into_bytes())
+        .collect();
+    group.throughput(Throughput::Bytes(
+        ids.iter().map(Vec::len).sum::<usize>() as u64
+    ));
+    let unique_digits = Rule::Hash(Hash {
+        shape: HashShape::Digits { len: 12 },
+        domain: String::new(),
+        unique: true,
+    });
+    group.bench_function("hash:digits12+unique on users.id", |b| {
+        let keys = Keys::from_seed(7);
+        let mut scratch = Vec::new();
+        b.iter(|| {
+            let mut out = 0;
+            for (row, id) in ids.iter().enumerate() {
+                let place = Place {
+                    row: row as u64,
+                    column: 0,
+                };
+                out += checked(
+                    &unique_digits,
+                    unique_digits
+                        .apply(Value::Text(id), place, &keys, &mut scratch)
+                        .unwrap(),
+                );
+            }
+            out
+        });
+    });
     group.finish();
 }
