@@ -617,7 +617,7 @@ fn strict_policy_fails_listing_uncovered_columns_and_keeps_no_output() {
         stderr(&o),
         format!(
             "scrub: {input_name}:4: public.users.name is not covered by any rule (policy: strict)\n\
-             scrub: {input_name}:9: public.other.a is not covered by any rule (policy: strict)\n\
+             scrub: {input_name}:10: public.other.a is not covered by any rule (policy: strict)\n\
              scrub: 2 column(s) with data have no rule under `policy: strict`; no output was kept\n"
         )
     );
