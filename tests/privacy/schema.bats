@@ -101,7 +101,7 @@ YAML
   [[ "$output" == *"rules.yaml:4:7: public.people.email: this column is the partition key of public.people, and partition public.people_vip has literal bounds (schema line $attach: FOR VALUES IN ('ceo@corp.example', 'cfo@corp.example')): bounds are schema literals that \`md5\` does not rewrite"* ]]
   [[ "$output" == *"rules.yaml:5:7: public.people.phone: used in CHECK ("*"at schema line $create: the constraint and its literals are restored as written"* ]]
   [[ "$output" == *"rules.yaml:6:7: public.people.team: has DEFAULT 'founders@corp.example'"*"at schema line $create: schema literals are not rewritten"* ]]
-  [[ "$output" == *"rules.yaml:10:7: public.users.email: public.orders.user_email references public.users.email, which \`hash:email\` (rule at 10:7) rewrites, but user_email has no rule"* ]]
+  [[ "$output" == *"rules.yaml:9:7: public.users.email: public.orders.user_email references public.users.email, which \`hash:email\` (rule at 9:7) rewrites, but user_email has no rule"* ]]
   [[ "$output" == *"scrub check: 4 problem(s)"* ]]
 
   # A run fails closed on both: at the partition's bounds, and on the foreign key at the end.
