@@ -40,7 +40,7 @@ impl fmt::Display for Finding {
 pub fn check_rules(rules: &RuleSet, catalog: &Catalog) -> Vec<Finding> {
     let mut findings = rule_findings(rules, catalog);
     findings.extend(foreign_key_findings(rules, catalog));
-    findings.sort_by(|a, b| a.at.cmp(&b.at));
+    findings.sort_by_key(|f| f.at);
     findings
 }
 
@@ -179,12 +179,12 @@ fn schema_literals(
             check.text, check.line
         ));
     }
-    if let Some((line, expr)) = &column.default {
-        if default_has_values(expr) {
-            out.push(format!(
-                "has DEFAULT {expr} at schema line {line}: schema literals are not rewritten, so the default stays in the output as written"
-            ));
-        }
+    if let Some((line, expr)) = &column.default
+        && default_has_values(expr)
+    {
+        out.push(format!(
+            "has DEFAULT {expr} at schema line {line}: schema literals are not rewritten, so the default stays in the output as written"
+        ));
     }
     out
 }

@@ -591,11 +591,10 @@ impl Splitter {
                 table, uncovered, ..
             },
         ) = (&step, &mut self.mode)
+            && !uncovered.is_empty()
         {
-            if !uncovered.is_empty() {
-                let (table, columns) = (table.clone(), std::mem::take(uncovered));
-                self.saw_uncovered(&table, columns, self.line);
-            }
+            let (table, columns) = (table.clone(), std::mem::take(uncovered));
+            self.saw_uncovered(&table, columns, self.line);
         }
         step
     }
