@@ -38,7 +38,8 @@ pub fn run(args: &CheckArgs) -> Result<(), Failure> {
         .finish()
         .map_err(|e| Failure::data(format!("scrub: {schema_name}:{e}")))?;
     let findings = scrubber::check_rules(&rules, &report.catalog);
-    if findings.is_empty() {
+    let uncovered = scrubber::uncovered_columns(&rules, &report.catalog);
+    if findings.is_empty() && uncovered.is_empty() {
         println!(
             "{rules_name}: {} table(s), {column_rules} column rule(s): all match {schema_name}",
             rules.tables().len()
@@ -49,9 +50,12 @@ pub fn run(args: &CheckArgs) -> Result<(), Failure> {
     for f in &findings {
         out.push_str(&format!("{rules_name}:{f}\n"));
     }
+    for u in &uncovered {
+        out.push_str(&format!("{schema_name}:{u}\n"));
+    }
     out.push_str(&format!(
         "scrub check: {} problem(s) with {rules_name} against {schema_name}",
-        findings.len()
+        findings.len() + uncovered.len()
     ));
     Err(Failure::data(out))
 }

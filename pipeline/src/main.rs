@@ -109,14 +109,41 @@ fn scrub(args: RunArgs) -> Result<(), Failure> {
         Err(RunError::Data(e)) => return Err(Failure::data(format!("scrub: {input_name}:{e}"))),
         Err(e) => return Err(Failure::data(format!("scrub: {input_name}: {e}"))),
     };
-    if !totals.report.unmatched.is_empty() {
-        let mut message = String::new();
-        for u in &totals.report.unmatched {
-            message.push_str(&format!("scrub: {}:{u}\n", rules_path.display()));
-        }
+    let report = &totals.report;
+    let rules_name = rules_path.display();
+    let mut message = String::new();
+    for u in &report.unmatched {
+        message.push_str(&format!("scrub: {rules_name}:{u}\n"));
+    }
+    for u in &report.uncovered {
+        message.push_str(&format!("scrub: {input_name}:{u}\n"));
+    }
+    for f in &report.foreign_keys {
+        message.push_str(&format!("scrub: {rules_name}:{f}\n"));
+    }
+    let mut reasons = Vec::new();
+    if !report.unmatched.is_empty() {
+        reasons.push(format!(
+            "{} rule(s) matched nothing in {input_name} (a misspelt rule would leak)",
+            report.unmatched.len()
+        ));
+    }
+    if !report.uncovered.is_empty() {
+        reasons.push(format!(
+            "{} column(s) with data have no rule under `policy: strict`",
+            report.uncovered.len()
+        ));
+    }
+    if !report.foreign_keys.is_empty() {
+        reasons.push(format!(
+            "{} foreign key column(s) would not match what they reference",
+            report.foreign_keys.len()
+        ));
+    }
+    if !reasons.is_empty() {
         message.push_str(&format!(
-            "scrub: {} rule(s) matched nothing in {input_name}; a misspelt rule would leak, so no output was kept",
-            totals.report.unmatched.len()
+            "scrub: {}; no output was kept",
+            reasons.join("; ")
         ));
         return Err(Failure::data(message));
     }

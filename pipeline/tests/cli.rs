@@ -592,3 +592,59 @@ fn the_same_key_file_gives_the_same_pseudonyms_in_every_run_and_none_gives_new_o
 fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[test]
+fn strict_policy_fails_listing_uncovered_columns_and_keeps_no_output() {
+    let dir = Dir::new();
+    let input = dir.file("dump.sql", &dump(3));
+    let strict = dir.file(
+        "strict.yaml",
+        b"policy: strict\ntables:\n  public.users:\n    columns:\n      id: keep\n      email: email\n",
+    );
+    let out = dir.path("out.sql");
+    let o = run(
+        scrub()
+            .arg("-c")
+            .arg(&strict)
+            .arg(&input)
+            .arg("-o")
+            .arg(&out),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let input_name = input.display();
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "scrub: {input_name}:4: public.users.name is not covered by any rule (policy: strict)\n\
+             scrub: {input_name}:10: public.other.a is not covered by any rule (policy: strict)\n\
+             scrub: 2 column(s) with data have no rule under `policy: strict`; no output was kept\n"
+        )
+    );
+    assert_eq!(dir.names(), ["dump.sql", "strict.yaml"]);
+    // `scrub check` finds the same from the schema: users.name (public.other has no CREATE TABLE).
+    let o = run(
+        scrub()
+            .args(["check", "-c"])
+            .arg(&strict)
+            .arg("--schema")
+            .arg(&input),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(&format!(
+            "{input_name}:2: public.users.name is not covered by any rule (policy: strict)"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    // Covered: a keep for each column, and `rows: none` for the other table.
+    let covered = dir.file(
+        "covered.yaml",
+        b"policy: strict\ntables:\n  public.users:\n    columns: {id: keep, email: email, name: keep}\n  public.other:\n    rows: none\n",
+    );
+    let o = run(scrub().arg("-q").arg("-c").arg(&covered).arg(&input), None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("corp.example"));
+}

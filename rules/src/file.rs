@@ -53,9 +53,21 @@ impl TableRules {
     }
 }
 
+/// Which columns the file must speak for (`policy:` at the top of the file).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Policy {
+    /// Only the named columns are touched; the others pass through as they are.
+    #[default]
+    Listed,
+    /// Every column of every table with data must have a rule or `keep` (or its table
+    /// `rows: none`): a column added by a later migration fails the run instead of leaking.
+    Strict,
+}
+
 /// A validated rules file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RuleSet {
+    policy: Policy,
     tables: Vec<TableRules>,
     index: BTreeMap<TableName, usize>,
 }
@@ -65,7 +77,24 @@ impl RuleSet {
     pub fn from_yaml(text: &str) -> Result<RuleSet, RulesError> {
         let raw: RawFile =
             serde_saphyr::from_str(text).map_err(|e| RulesError::Yaml(e.to_string()))?;
-        let mut set = RuleSet::default();
+        let mut set = RuleSet {
+            policy: match raw.policy {
+                None => Policy::Listed,
+                Some(p) => match p.value.as_str() {
+                    "listed" => Policy::Listed,
+                    "strict" => Policy::Strict,
+                    other => {
+                        return Err(RulesError::At(
+                            pos(&p),
+                            format!(
+                                "unknown policy `{other}`; policies are `listed` (the default: only the named columns are touched) and `strict` (every column must have a rule or `keep`)"
+                            ),
+                        ));
+                    }
+                },
+            },
+            ..RuleSet::default()
+        };
         for (key, raw_table) in raw.tables.0 {
             let at = pos(&key);
             let table =
@@ -125,6 +154,11 @@ impl RuleSet {
         self.index.get(table).map(|&i| &self.tables[i])
     }
 
+    /// Whether columns without a rule are allowed (`listed`) or an error (`strict`).
+    pub fn policy(&self) -> Policy {
+        self.policy
+    }
+
     /// Every table with rules, in file order.
     pub fn tables(&self) -> &[TableRules] {
         &self.tables
@@ -168,6 +202,7 @@ fn pos<T>(s: &Spanned<T>) -> Pos {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
+    policy: Option<Spanned<String>>,
     tables: Ordered<RawTable>,
 }
 
@@ -470,6 +505,21 @@ tables:
         );
         assert!(
             e.contains("line 4 column 3") && e.contains("already has rules at 2:3"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn policy_is_listed_unless_the_file_says_strict() {
+        let tables = "tables:\n  t:\n    columns: {a: keep}\n";
+        assert_eq!(RuleSet::from_yaml(tables).unwrap().policy(), Policy::Listed);
+        for (policy, want) in [("listed", Policy::Listed), ("strict", Policy::Strict)] {
+            let set = RuleSet::from_yaml(&format!("policy: {policy}\n{tables}")).unwrap();
+            assert_eq!(set.policy(), want);
+        }
+        let e = error_of(&format!("{tables}policy: strikt\n"));
+        assert!(
+            e.starts_with("line 4 column 9:") && e.contains("unknown policy `strikt`"),
             "{e}"
         );
     }

@@ -213,6 +213,35 @@ impl Rule {
         }
     }
 
+    /// Whether the output depends on the value alone (and the run's key), not on where it
+    /// is: equal values in two columns under equal rules stay equal, so a foreign key between
+    /// them still holds. `md5` and unique `email` derive their output from the row's place.
+    pub fn is_value_based(&self) -> bool {
+        match self {
+            Rule::Keep | Rule::Null | Rule::Fixed(_) | Rule::Hash(_) | Rule::Fake(_) => true,
+            Rule::Email { unique, .. } => !unique,
+            Rule::Md5 { .. } => false,
+            Rule::Redact(_) => true,
+            Rule::Array(inner) => inner.is_value_based(),
+            Rule::Json(json) => json.paths.iter().all(|(_, rule)| rule.is_value_based()),
+        }
+    }
+
+    /// Whether equal values under `self` and under `other` come out equal: both value-based
+    /// and the same mapping. `unique` on a `hash` changes the mapping only for `digits` (a
+    /// permutation instead of the digest); the other shapes are the digest either way.
+    pub fn maps_like(&self, other: &Rule) -> bool {
+        let same = match (self, other) {
+            (Rule::Hash(a), Rule::Hash(b)) => {
+                a.domain == b.domain
+                    && a.shape == b.shape
+                    && (a.unique == b.unique || !matches!(a.shape, Shape::Digits { .. }))
+            }
+            _ => self == other,
+        };
+        same && self.is_value_based()
+    }
+
     /// The longest output the rule can produce, in characters, when that is known.
     pub fn max_len(&self) -> Option<usize> {
         match self {

@@ -2,7 +2,8 @@
 //!
 //! pg_dump writes `CREATE TABLE` before the data, and `--inserts` dumps give no column names,
 //! so the rewriter learns each table's column order here (sqlparser reads the statements).
-//! It also learns what `scrub check` needs (types, NOT NULL, keys, references), which tables
+//! It also learns what `scrub check` needs (types, NOT NULL, keys, references, and the
+//! schema's own literals a rule cannot reach: partition bounds, CHECKs, DEFAULTs), which tables
 //! are partitions or children of others, so that a rule on a parent also covers the rows
 //! pg_dump writes into its partitions, and the `search_path` that unqualified names resolve
 //! through (pg_dump 9.6 and older, and hand-edited dumps).
@@ -11,11 +12,14 @@ use std::collections::HashMap;
 
 use scrub_rules::{DEFAULT_SCHEMA, Ident, TableName};
 use sqlparser::ast::{
-    ColumnOption, CreateIndex, CreateTable, Expr, ObjectName, ObjectNamePart, Statement,
-    TableConstraint,
+    AlterColumnOperation, AlterTableOperation, ColumnOption, CreateIndex, CreateTable, Expr,
+    ObjectName, ObjectNamePart, Statement, TableConstraint,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use crate::partition::{self, Bounds, PartitionKey};
 
 /// One column as its CREATE TABLE defines it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,6 +30,32 @@ pub struct Column {
     pub not_null: bool,
     /// A generated column (`GENERATED ALWAYS AS (...) STORED`) has no data in the dump.
     pub generated: bool,
+    /// `DEFAULT expr`: the line that sets it, and the expression.
+    pub default: Option<(u64, String)>,
+}
+
+/// A CHECK constraint: the columns it reads, and where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Check {
+    pub columns: Vec<Ident>,
+    pub text: String,
+    pub line: u64,
+}
+
+/// A foreign key of a table: its columns, pairwise, reference `referred` of `table`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForeignKey {
+    pub columns: Vec<Ident>,
+    pub table: TableName,
+    pub referred: Vec<Ident>,
+    pub line: u64,
+}
+
+/// A partition's bounds and the line of the statement that gives them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartitionBounds {
+    pub bounds: Bounds,
+    pub line: u64,
 }
 
 /// One table as the dump defines it.
@@ -37,10 +67,13 @@ pub struct Table {
     pub parents: Vec<TableName>,
     /// Column sets under a PRIMARY KEY, UNIQUE constraint or unique index.
     pub unique: Vec<Vec<Ident>>,
-    /// Foreign keys into this table: (referencing table, referenced columns of this table).
-    pub referenced_by: Vec<(TableName, Vec<Ident>)>,
-    /// Foreign keys of this table: (its columns, the referenced table).
-    pub references: Vec<(Vec<Ident>, TableName)>,
+    /// Foreign keys of this table.
+    pub references: Vec<ForeignKey>,
+    /// `PARTITION BY ...`: a partitioned table, whose rows are in its partitions.
+    pub partition_key: Option<PartitionKey>,
+    /// `FOR VALUES ...` of a partition.
+    pub bounds: Option<PartitionBounds>,
+    pub checks: Vec<Check>,
     /// The line of its CREATE TABLE.
     pub line: u64,
 }
@@ -144,18 +177,36 @@ impl Catalog {
         out
     }
 
-    /// Records `parent` as the partition parent of `child` (`ATTACH PARTITION`).
-    pub fn attach(&mut self, parent: TableName, child: TableName) {
+    /// Every table, in name order.
+    pub fn tables(&self) -> Vec<(&TableName, &Table)> {
+        let mut all: Vec<_> = self.tables.iter().collect();
+        all.sort_by(|a, b| a.0.cmp(b.0));
+        all
+    }
+
+    /// Records `parent` as the partition parent of `child` (`ATTACH PARTITION`), with the
+    /// bounds the statement at `line` gives it.
+    pub fn attach(
+        &mut self,
+        parent: TableName,
+        child: TableName,
+        bounds: Option<Bounds>,
+        line: u64,
+    ) {
         let entry = self.tables.entry(child).or_default();
         if !entry.parents.contains(&parent) {
             entry.parents.push(parent);
+        }
+        if let Some(bounds) = bounds {
+            entry.bounds = Some(PartitionBounds { bounds, line });
         }
     }
 
     /// Learns from a DDL statement: CREATE TABLE, CREATE DOMAIN, CREATE UNIQUE INDEX, ALTER
     /// TABLE ... ADD CONSTRAINT. Other statements, and ones sqlparser cannot read, teach nothing
     /// (a CREATE TABLE that cannot be read is remembered, to explain a later failure).
-    pub fn learn(&mut self, sql: &str, line: u64) {
+    /// Returns the table a CREATE TABLE defined.
+    pub fn learn(&mut self, sql: &str, line: u64) -> Option<TableName> {
         let statements = match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
             Ok(s) => s,
             Err(e) => {
@@ -163,12 +214,15 @@ impl Catalog {
                     let name = self.resolve(&name);
                     self.unreadable.insert(name, (line, e.to_string()));
                 }
-                return;
+                return None;
             }
         };
+        let mut created = None;
         for statement in statements {
             match statement {
-                Statement::CreateTable(create) => self.learn_create_table(create, line),
+                Statement::CreateTable(create) => {
+                    created = Some(self.learn_create_table(create, sql, line));
+                }
                 Statement::CreateIndex(index) => self.learn_unique_index(index),
                 Statement::CreateDomain(domain) => {
                     let name = self.resolve(&object_name(&domain.name));
@@ -177,21 +231,31 @@ impl Catalog {
                 Statement::AlterTable(alter) => {
                     let table = self.resolve(&object_name(&alter.name));
                     for op in alter.operations {
-                        if let sqlparser::ast::AlterTableOperation::AddConstraint {
-                            constraint,
-                            ..
-                        } = op
-                        {
-                            self.learn_constraint(&table, constraint);
+                        match op {
+                            AlterTableOperation::AddConstraint { constraint, .. } => {
+                                self.learn_constraint(&table, constraint, line);
+                            }
+                            AlterTableOperation::AlterColumn {
+                                column_name,
+                                op: AlterColumnOperation::SetDefault { value },
+                            } => {
+                                let name = ident(&column_name);
+                                let t = self.tables.entry(table.clone()).or_default();
+                                if let Some(c) = t.columns.iter_mut().find(|c| c.name == name) {
+                                    c.default = Some((line, value.to_string()));
+                                }
+                            }
+                            _ => {}
                         }
                     }
                 }
                 _ => {}
             }
         }
+        created
     }
 
-    fn learn_create_table(&mut self, create: CreateTable, line: u64) {
+    fn learn_create_table(&mut self, create: CreateTable, sql: &str, line: u64) -> TableName {
         let name = self.resolve(&object_name(&create.name));
         let mut parents: Vec<TableName> = Vec::new();
         if let Some(parent) = &create.partition_of {
@@ -214,6 +278,7 @@ impl Catalog {
             }
         }
         let mut unique = Vec::new();
+        let mut checks = Vec::new();
         for def in create.columns {
             let name = ident(&def.name);
             let mut column = Column {
@@ -221,6 +286,7 @@ impl Catalog {
                 data_type: def.data_type.to_string(),
                 not_null: false,
                 generated: false,
+                default: None,
             };
             for option in def.options {
                 match option.option {
@@ -234,6 +300,8 @@ impl Catalog {
                         generation_expr: Some(_),
                         ..
                     } => column.generated = true,
+                    ColumnOption::Default(expr) => column.default = Some((line, expr.to_string())),
+                    ColumnOption::Check(c) => checks.push(check(&c.expr, line)),
                     _ => {}
                 }
             }
@@ -252,12 +320,20 @@ impl Catalog {
             }
         }
         table.unique.extend(unique);
-        for constraint in create.constraints {
-            self.learn_constraint(&name, constraint);
+        table.checks.extend(checks);
+        if create.partition_by.is_some() {
+            table.partition_key = partition::partition_key(sql);
         }
+        if create.partition_of.is_some() {
+            table.bounds = partition::bounds(sql).map(|bounds| PartitionBounds { bounds, line });
+        }
+        for constraint in create.constraints {
+            self.learn_constraint(&name, constraint, line);
+        }
+        name
     }
 
-    fn learn_constraint(&mut self, table: &TableName, constraint: TableConstraint) {
+    fn learn_constraint(&mut self, table: &TableName, constraint: TableConstraint, line: u64) {
         match constraint {
             TableConstraint::PrimaryKey(pk) => {
                 let cols: Vec<Ident> = pk
@@ -285,18 +361,22 @@ impl Catalog {
             }
             TableConstraint::ForeignKey(fk) => {
                 let target = self.resolve(&object_name(&fk.foreign_table));
-                let cols = fk.referred_columns.iter().map(ident).collect();
-                let local = fk.columns.iter().map(ident).collect();
+                let referred: Vec<Ident> = fk.referred_columns.iter().map(ident).collect();
+                let columns = fk.columns.iter().map(ident).collect();
                 self.tables
                     .entry(table.clone())
                     .or_default()
                     .references
-                    .push((local, target.clone()));
-                self.tables
-                    .entry(target)
-                    .or_default()
-                    .referenced_by
-                    .push((table.clone(), cols));
+                    .push(ForeignKey {
+                        columns,
+                        table: target,
+                        referred,
+                        line,
+                    });
+            }
+            TableConstraint::Check(c) => {
+                let c = check(&c.expr, line);
+                self.tables.entry(table.clone()).or_default().checks.push(c);
             }
             _ => {}
         }
@@ -330,6 +410,26 @@ fn object_name(name: &ObjectName) -> Vec<Ident> {
             ObjectNamePart::Function(_) => None,
         })
         .collect()
+}
+
+/// A CHECK's expression and the names it reads: every identifier token, which is what a column
+/// reference is (a function named like a column would count too, and only make a finding).
+fn check(expr: &Expr, line: u64) -> Check {
+    let text = expr.to_string();
+    let columns = Tokenizer::new(&PostgreSqlDialect {}, &text)
+        .tokenize()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|t| match t {
+            Token::Word(w) => Some(Ident::from_token(&w.value, w.quote_style.is_some())),
+            _ => None,
+        })
+        .collect();
+    Check {
+        columns,
+        text,
+        line,
+    }
 }
 
 fn expr_ident(expr: &Expr) -> Option<Ident> {
@@ -405,9 +505,15 @@ mod tests {
             "CHARACTER VARYING(40)"
         );
         assert_eq!(users.unique.len(), 3);
+        let orders = c.table(&t("orders")).unwrap();
         assert_eq!(
-            users.referenced_by,
-            vec![(t("orders"), vec![Ident::from_token("email", false)])]
+            orders.references,
+            vec![ForeignKey {
+                columns: vec![Ident::from_token("user_email", false)],
+                table: t("users"),
+                referred: vec![Ident::from_token("email", false)],
+                line: 11,
+            }]
         );
         assert_eq!(users.line, 3);
     }
@@ -423,7 +529,7 @@ mod tests {
             "CREATE TABLE public.payment_p1 (id integer, email text);",
             2,
         );
-        c.attach(t("payment"), t("payment_p1"));
+        c.attach(t("payment"), t("payment_p1"), None, 2);
         c.learn(
             "CREATE TABLE public.payment_old (note text) INHERITS (public.payment);",
             3,

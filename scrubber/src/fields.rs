@@ -62,7 +62,8 @@ pub fn read_rows<R: Read>(
         for seg in chunk.segments() {
             let mut visit = |row: &Row<'_>| visit(catalog, row);
             match &seg.kind {
-                Kind::Raw => {}
+                // Partition bounds are schema, not rows.
+                Kind::Raw | Kind::Bounds(_) => {}
                 Kind::CopyRows(plan) => copy_rows(chunk.bytes(), seg, plan, &mut visit)?,
                 Kind::InsertRows(plan) => insert_rows(chunk.bytes(), seg, plan, &mut visit)?,
             }

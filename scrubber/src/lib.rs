@@ -27,6 +27,7 @@ mod fields;
 mod header;
 mod lex;
 mod output;
+mod partition;
 mod plan;
 mod rewrite;
 mod splitter;
@@ -36,14 +37,15 @@ use std::sync::Arc;
 
 use scrub_rules::{Keys, RuleSet};
 
-pub use catalog::{Catalog, Column, Table};
-pub use check::{Finding, check_rules};
+pub use catalog::{Catalog, Check, Column, ForeignKey, PartitionBounds, Table};
+pub use check::{Finding, check_rules, foreign_key_findings, uncovered_columns};
 pub use chunker::{Chunk, Chunker, DEFAULT_CHUNK_SIZE};
 pub use error::{DataError, Error};
 pub use escape::{decode_copy, encode_copy};
 pub use fields::{Field, Row, read_rows};
 pub use output::Rewritten;
-pub use plan::{Plan, Unmatched, rules_for};
+pub use partition::{BoundKind, BoundValue, Bounds, PartitionKey, Strategy};
+pub use plan::{Plan, Uncovered, Unmatched, rules_for};
 pub use rewrite::{Stats, TableStats, rewrite};
 pub use splitter::{Kind, Report, Segment, Splitter};
 

@@ -112,6 +112,19 @@ impl Plan {
     }
 }
 
+/// How to rewrite the literal bounds of one partition (`FOR VALUES IN ('a', 'b')`) whose
+/// LIST key is ruled by a value-based rule, so that the rewritten rows still route to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundsPlan {
+    /// The partition, and the key column whose rule rewrites its bounds.
+    pub table: TableName,
+    pub column: Ident,
+    pub rule: Rule,
+    /// The literals, as byte ranges from the start of the statement.
+    pub literals: Vec<std::ops::Range<usize>>,
+    pub std_strings: bool,
+}
+
 /// Which rules the dump has matched so far, to fail closed on the ones it never does.
 #[derive(Debug, Default)]
 pub struct Matches {
@@ -184,6 +197,25 @@ impl std::fmt::Display for Unmatched {
                 self.line, self.col, self.table, c
             ),
         }
+    }
+}
+
+/// A column with data that no rule covers, under `policy: strict`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Uncovered {
+    /// The input line of the first data of the column (of the CREATE TABLE, for `check`).
+    pub line: u64,
+    pub table: TableName,
+    pub column: Ident,
+}
+
+impl std::fmt::Display for Uncovered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {}.{} is not covered by any rule (policy: strict)",
+            self.line, self.table, self.column
+        )
     }
 }
 

@@ -12,7 +12,7 @@ use scrub_rules::{Ident, Keys, Outcome, Place, TableName, Value};
 use crate::error::{DataError, at};
 use crate::escape::{SqlValue, decode_copy, decode_sql_value, encode_copy, encode_sql};
 use crate::output::Rewritten;
-use crate::plan::Plan;
+use crate::plan::{BoundsPlan, Plan};
 use crate::splitter::{Kind, Segment, lines};
 use crate::values::InsertRows;
 
@@ -72,6 +72,7 @@ pub fn rewrite(
             Kind::Raw => out.keep(input, seg.range.clone()),
             Kind::CopyRows(plan) => copy_rows(input, seg, plan, &mut rules, out, stats)?,
             Kind::InsertRows(plan) => insert_rows(input, seg, plan, &mut rules, out, stats)?,
+            Kind::Bounds(plan) => bound_literals(input, seg, plan, &mut rules, out)?,
         }
     }
     Ok(())
@@ -280,5 +281,50 @@ fn insert_rows(
     }
     out.keep(input, kept_to..end);
     stats.record(plan, rows, &changed);
+    Ok(())
+}
+
+/// Rewrites the literal bounds of a partition with its key column's rule, as the rows of that
+/// column are: the same value gives the same pseudonym, so the rows still route to it.
+fn bound_literals(
+    input: &[u8],
+    seg: &Segment,
+    plan: &BoundsPlan,
+    rules: &mut Applier<'_>,
+    out: &mut Rewritten,
+) -> Result<(), DataError> {
+    let base = seg.range.start;
+    let mut kept_to = base;
+    for span in &plan.literals {
+        let range = base + span.start..base + span.end;
+        let decoded = decode_sql_value(&input[range.clone()], plan.std_strings);
+        let value = match &decoded {
+            SqlValue::Null => Value::Null,
+            SqlValue::Text(t) => Value::Text(t),
+            SqlValue::Expression(e) => Value::Text(e),
+        };
+        let place = Place {
+            row: seg.offset,
+            column: 0,
+        };
+        let outcome = plan
+            .rule
+            .apply(value, place, rules.keys, &mut rules.scratch)
+            .map_err(|e| {
+                at(
+                    seg.line + lines(&input[base..range.start]),
+                    format!("partition {}, bound of {}", plan.table, plan.column),
+                    e.0,
+                )
+            })?;
+        out.keep(input, kept_to..range.start);
+        match outcome {
+            Outcome::Unchanged => out.keep(input, range.clone()),
+            Outcome::Null => out.push(b"NULL"),
+            Outcome::Text(t) => out.push_with(|o| encode_sql(t, plan.std_strings, o)),
+        }
+        kept_to = range.end;
+    }
+    out.keep(input, kept_to..seg.range.end);
     Ok(())
 }

@@ -17,17 +17,20 @@
 //!   Only a single unit bigger than the buffer (one huge row or statement) makes the caller
 //!   grow the buffer; COPY data of tables without rules streams even then.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
 use memchr::memchr;
-use scrub_rules::{Ident, RuleSet, TableName};
+use scrub_rules::{Ident, Policy, Rule, RuleSet, TableName};
 
 use crate::catalog::Catalog;
+use crate::check::{Finding, foreign_key_findings};
 use crate::error::{DataError, at};
 use crate::header::{self, Setting};
 use crate::lex::{self, Scan};
-use crate::plan::{Matches, Plan, Unmatched, rules_for};
+use crate::partition::{BoundKind, Bounds, rewrites_bounds};
+use crate::plan::{BoundsPlan, Matches, Plan, Uncovered, Unmatched, rules_for};
 
 /// What to do with a segment of the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +41,8 @@ pub enum Kind {
     CopyRows(Arc<Plan>),
     /// Whole `( ... )` rows of an INSERT, with the separators between them.
     InsertRows(Arc<Plan>),
+    /// A statement that gives a partition literal bounds, to be rewritten by its key's rule.
+    Bounds(Arc<BoundsPlan>),
 }
 
 /// A run of the input and what to do with it.
@@ -60,6 +65,8 @@ enum Mode {
         at_line_start: bool,
         table: TableName,
         line: u64,
+        /// Columns no rule covers (`policy: strict`), reported once the block shows a row.
+        uncovered: Vec<Ident>,
     },
     Insert {
         plan: Option<Arc<Plan>>,
@@ -84,6 +91,8 @@ pub struct Splitter {
     rules: Arc<RuleSet>,
     catalog: Catalog,
     matches: Matches,
+    /// `policy: strict`: uncovered columns with data, and the line where it starts.
+    uncovered: BTreeMap<(TableName, Ident), u64>,
     std_strings: bool,
     mode: Mode,
     /// Line and absolute offset of the first byte of the next buffer.
@@ -100,6 +109,10 @@ pub struct Splitter {
 pub struct Report {
     /// Rules that matched nothing: each one an error (a typo would leak).
     pub unmatched: Vec<Unmatched>,
+    /// `policy: strict`: columns with data that no rule covers, by line. Each one an error.
+    pub uncovered: Vec<Uncovered>,
+    /// Foreign keys whose two ends the rules rewrite differently. Each one an error.
+    pub foreign_keys: Vec<Finding>,
     pub catalog: Catalog,
 }
 
@@ -109,6 +122,7 @@ impl Splitter {
             rules,
             catalog: Catalog::default(),
             matches: Matches::default(),
+            uncovered: BTreeMap::new(),
             std_strings: true,
             mode: Mode::Sql,
             line: 1,
@@ -192,8 +206,20 @@ impl Splitter {
             }
         }
         let unmatched = self.matches.unmatched(&self.rules, &self.catalog);
+        let mut uncovered: Vec<Uncovered> = self
+            .uncovered
+            .into_iter()
+            .map(|((table, column), line)| Uncovered {
+                line,
+                table,
+                column,
+            })
+            .collect();
+        uncovered.sort();
         Ok(Report {
             unmatched,
+            uncovered,
+            foreign_keys: foreign_key_findings(&self.rules, &self.catalog),
             catalog: self.catalog,
         })
     }
@@ -256,12 +282,13 @@ impl Splitter {
         if word.eq_ignore_ascii_case(b"COPY") {
             return self.copy_header(buf, p, end, eof);
         }
-        self.learn(word, text);
-        Ok(Step::Emit(Kind::Raw, end))
+        let kind = self.learn(word, text)?;
+        Ok(Step::Emit(kind, end))
     }
 
-    /// Follows the statements that change how later ones read.
-    fn learn(&mut self, word: &[u8], text: &[u8]) {
+    /// Follows the statements that change how later ones read. Returns what to do with the
+    /// statement: pass it through, or rewrite the bounds of a partition whose key is ruled.
+    fn learn(&mut self, word: &[u8], text: &[u8]) -> Result<Kind, DataError> {
         // Settings and tables may change what the next INSERT header means.
         self.last_insert = None;
         let upper =
@@ -283,18 +310,108 @@ impl Splitter {
                     (Some("UNLOGGED" | "FOREIGN"), Some("TABLE"))
                 );
             if wanted {
-                self.catalog
+                let created = self
+                    .catalog
                     .learn(&String::from_utf8_lossy(text), self.line);
+                let partition = created.and_then(|child| {
+                    let t = self.catalog.table(&child)?;
+                    let bounds = t.bounds.as_ref().filter(|b| b.line == self.line)?;
+                    Some((
+                        t.parents.first()?.clone(),
+                        child.clone(),
+                        bounds.bounds.clone(),
+                    ))
+                });
+                if let Some((parent, child, bounds)) = partition {
+                    return self.bounds_kind(&parent, &child, &bounds, text);
+                }
             }
         } else if word.eq_ignore_ascii_case(b"ALTER") && upper(12).starts_with("ALTER TABLE") {
             if let Some((parent, child)) = header::parse_attach_partition(text) {
                 let (parent, child) = (self.catalog.resolve(&parent), self.catalog.resolve(&child));
-                self.catalog.attach(parent, child);
+                let bounds = crate::partition::bounds(&String::from_utf8_lossy(text));
+                self.catalog
+                    .attach(parent.clone(), child.clone(), bounds.clone(), self.line);
+                if let Some(bounds) = bounds {
+                    return self.bounds_kind(&parent, &child, &bounds, text);
+                }
             } else {
                 self.catalog
                     .learn(&String::from_utf8_lossy(text), self.line);
             }
         }
+        Ok(Kind::Raw)
+    }
+
+    /// What to do with a statement that gives `child` its bounds in `parent`: when the key
+    /// column is ruled, a rule that maps each value to its own pseudonym rewrites the literal
+    /// LIST bounds too; any other rule would leave the old values in the schema and route the
+    /// rewritten rows to no partition, so the run fails here.
+    fn bounds_kind(
+        &self,
+        parent: &TableName,
+        child: &TableName,
+        bounds: &Bounds,
+        text: &[u8],
+    ) -> Result<Kind, DataError> {
+        let Some(key) = self
+            .catalog
+            .table(parent)
+            .and_then(|t| t.partition_key.as_ref())
+        else {
+            return Ok(Kind::Raw);
+        };
+        let rules = rules_for(&self.rules, &self.catalog.lineage(child));
+        for (part, column) in key.columns.iter().enumerate() {
+            let Some(ruled) = column
+                .as_ref()
+                .and_then(|c| rules.and_then(|r| r.column(c)))
+                .filter(|r| r.rule != Rule::Keep)
+            else {
+                continue;
+            };
+            let literals: Vec<_> = bounds
+                .values
+                .iter()
+                .filter(|v| v.key == part)
+                .map(|v| v.span.clone())
+                .collect();
+            if literals.is_empty() {
+                continue;
+            }
+            let label = ruled.rule.label();
+            let refuse = |why: String| {
+                at(
+                    self.line,
+                    format!("partition {child} of {parent}"),
+                    format!(
+                        "its bounds `{}` hold values of {}, which `{label}` (rule at {}) rewrites: {why}",
+                        bounds.text, ruled.column, ruled.at
+                    ),
+                )
+            };
+            if !rewrites_bounds(&ruled.rule) {
+                return Err(refuse(format!(
+                    "`{label}` cannot rewrite the bounds alike, so the rows would land in the wrong partition and the old values would stay in the schema; use a `hash` rule or keep the column"
+                )));
+            }
+            if bounds.kind != BoundKind::List {
+                return Err(refuse(
+                    "a pseudonym does not keep the order of values, so RANGE bounds cannot follow it; keep the column, or partition by LIST".to_owned(),
+                ));
+            }
+            if std::str::from_utf8(text).is_err() {
+                return Err(refuse("the statement is not UTF-8".to_owned()));
+            }
+            return Ok(Kind::Bounds(Arc::new(BoundsPlan {
+                table: child.clone(),
+                column: ruled.column.clone(),
+                rule: ruled.rule.clone(),
+                literals,
+                std_strings: self.std_strings,
+            })));
+        }
+        Ok(Kind::Raw)
     }
 
     fn copy_header(
@@ -311,7 +428,7 @@ impl Splitter {
             return Ok(Step::Emit(Kind::Raw, end));
         }
         let table = self.catalog.resolve(&h.table);
-        let plan = self.plan(&table, h.columns, "COPY", line)?;
+        let (plan, uncovered) = self.plan(&table, h.columns, "COPY", line)?;
         if let (Some(plan), Some(options)) = (&plan, &h.options) {
             let whose = if plan.changes_data() {
                 "a table with rules"
@@ -342,46 +459,45 @@ impl Splitter {
             at_line_start: true,
             table,
             line,
+            uncovered,
         };
         Ok(Step::Emit(Kind::Raw, data_start))
     }
 
-    /// The plan for data of `table`, or `None` when no rule covers it. Records the match.
+    /// The plan for data of `table` (`None` when no rule changes it), and under `policy:
+    /// strict` the columns no rule covers. Records the match.
     fn plan(
         &mut self,
         table: &TableName,
         columns: Option<Vec<Ident>>,
         statement: &'static str,
         line: u64,
-    ) -> Result<Option<Arc<Plan>>, DataError> {
+    ) -> Result<(Option<Arc<Plan>>, Vec<Ident>), DataError> {
         let lineage = self.catalog.lineage(table);
         let rules = rules_for(&self.rules, &lineage);
-        if rules.is_none() && !self.every_row {
-            return Ok(None);
+        let strict = self.rules.policy() == Policy::Strict;
+        if rules.is_none() && !strict && !self.every_row {
+            return Ok((None, Vec::new()));
         }
         let columns = match columns {
             Some(c) => c,
-            None => match self.catalog.table(table).filter(|t| !t.columns.is_empty()) {
-                // pg_dump --inserts writes `DEFAULT` for a generated column; COPY leaves it out.
-                Some(t) if statement == "COPY" => t.data_columns(),
-                Some(t) => t.columns.iter().map(|c| c.name.clone()).collect(),
-                None => {
-                    let why = match self.catalog.unreadable(table) {
-                        Some((l, e)) => {
-                            format!("its CREATE TABLE at line {l} could not be read ({e})")
-                        }
-                        None => "the dump has no CREATE TABLE for it before this line".to_owned(),
-                    };
-                    return Err(at(
-                        line,
-                        format!("{statement} {table}"),
-                        format!(
-                            "the statement lists no columns and {why}; dump with --column-inserts, or include the schema"
-                        ),
-                    ));
-                }
-            },
+            None => self.known_columns(table, statement, line)?,
         };
+        let mut uncovered = Vec::new();
+        if strict && !rules.is_some_and(|r| r.drop_rows) {
+            let defined = self.catalog.table(table);
+            uncovered = columns
+                .iter()
+                .filter(|c| rules.and_then(|r| r.column(c)).is_none())
+                // `--inserts` writes DEFAULT for a generated column: it holds no data.
+                .filter(|c| {
+                    !defined
+                        .and_then(|t| t.column(c))
+                        .is_some_and(|d| d.generated)
+                })
+                .cloned()
+                .collect();
+        }
         let plan = match rules {
             Some(rules) => {
                 self.matches.saw(rules, &columns);
@@ -389,7 +505,46 @@ impl Splitter {
             }
             None => Plan::unruled(table, statement, columns, self.std_strings),
         };
-        Ok((self.every_row || plan.changes_data()).then_some(plan))
+        Ok((
+            (self.every_row || plan.changes_data()).then_some(plan),
+            uncovered,
+        ))
+    }
+
+    /// The columns of a COPY or INSERT that lists none, from the table's CREATE TABLE.
+    fn known_columns(
+        &self,
+        table: &TableName,
+        statement: &'static str,
+        line: u64,
+    ) -> Result<Vec<Ident>, DataError> {
+        match self.catalog.table(table).filter(|t| !t.columns.is_empty()) {
+            // pg_dump --inserts writes `DEFAULT` for a generated column; COPY leaves it out.
+            Some(t) if statement == "COPY" => Ok(t.data_columns()),
+            Some(t) => Ok(t.columns.iter().map(|c| c.name.clone()).collect()),
+            None => {
+                let why = match self.catalog.unreadable(table) {
+                    Some((l, e)) => format!("its CREATE TABLE at line {l} could not be read ({e})"),
+                    None => "the dump has no CREATE TABLE for it before this line".to_owned(),
+                };
+                Err(at(
+                    line,
+                    format!("{statement} {table}"),
+                    format!(
+                        "the statement lists no columns and {why}; dump with --column-inserts, or include the schema"
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// Records columns with data that no rule covers, at the line of their first data.
+    fn saw_uncovered(&mut self, table: &TableName, columns: Vec<Ident>, line: u64) {
+        for column in columns {
+            self.uncovered
+                .entry((table.clone(), column))
+                .or_insert(line);
+        }
     }
 
     fn copy_step(&mut self, buf: &[u8], pos: usize, eof: bool) -> Result<Step, DataError> {
@@ -430,7 +585,7 @@ impl Splitter {
             Some(plan) => Kind::CopyRows(plan.clone()),
             None => Kind::Raw,
         };
-        match data_end {
+        let step = match data_end {
             Some(end) => {
                 *at_line_start = true;
                 Ok(Step::EmitCounted(kind, pos + end, newlines))
@@ -456,7 +611,20 @@ impl Splitter {
                 ))
             }
             _ => Ok(Step::NeedMore),
+        };
+        // The coverage check waits for a row, not the header: a table with no rows has no data.
+        if let (
+            Ok(Step::Emit(..) | Step::EmitCounted(..)),
+            Mode::Copy {
+                table, uncovered, ..
+            },
+        ) = (&step, &mut self.mode)
+            && !uncovered.is_empty()
+        {
+            let (table, columns) = (table.clone(), std::mem::take(uncovered));
+            self.saw_uncovered(&table, columns, self.line);
         }
+        step
     }
 
     fn insert_header(&mut self, buf: &[u8], p: usize, eof: bool) -> Result<Step, DataError> {
@@ -487,7 +655,9 @@ impl Splitter {
             )
         })?;
         let table = self.catalog.resolve(&h.table);
-        let plan = self.plan(&table, h.columns, "INSERT INTO", line)?;
+        let (plan, uncovered) = self.plan(&table, h.columns, "INSERT INTO", line)?;
+        // An INSERT ... VALUES has a row: its columns have data.
+        self.saw_uncovered(&table, uncovered, line);
         let end = values + b"VALUES".len();
         self.last_insert = Some((buf[p..end].to_vec(), plan.clone(), table.clone()));
         Ok(self.enter_insert(plan, table, line, end))
@@ -516,11 +686,18 @@ impl Splitter {
         };
         if let Some(name) = header::parse_insert_table(&buf[p..end]) {
             let table = self.catalog.resolve(&name);
-            if rules_for(&self.rules, &self.catalog.lineage(&table)).is_some() {
+            let why = if rules_for(&self.rules, &self.catalog.lineage(&table)).is_some() {
+                "the table has rules"
+            } else if self.rules.policy() == Policy::Strict {
+                "`policy: strict` must see the data of every column"
+            } else {
+                ""
+            };
+            if !why.is_empty() {
                 return Err(at(
                     self.line,
                     format!("INSERT INTO {table}"),
-                    "an INSERT without a VALUES list cannot be rewritten, and the table has rules",
+                    format!("an INSERT without a VALUES list cannot be rewritten, and {why}"),
                 ));
             }
         }

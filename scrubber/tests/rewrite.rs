@@ -422,3 +422,179 @@ mod nested {
         assert!(e.contains("tags") && e.contains("not a valid array"), "{e}");
     }
 }
+
+/// A dump with one table per case of `policy: strict`, each with data unless said otherwise.
+const STRICT_DUMP: &str = "\
+CREATE TABLE public.users (id integer, email text, ssn text);
+CREATE TABLE public.empty (id integer, secret text);
+CREATE TABLE public.events (id integer, at text) PARTITION BY RANGE (at);
+CREATE TABLE public.events_2024 (id integer, at text);
+ALTER TABLE ONLY public.events ATTACH PARTITION public.events_2024 FOR VALUES FROM ('2024') TO ('2025');
+COPY public.users (id, email, ssn) FROM stdin;
+1\tann@corp.com\t123-45-6789
+\\.
+COPY public.empty (id, secret) FROM stdin;
+\\.
+COPY public.events_2024 (id, at) FROM stdin;
+7\t2024-05-01
+\\.
+INSERT INTO public.logs (id, ip) VALUES (1, '10.0.0.1');
+INSERT INTO public.logs (id, ip) VALUES (2, '10.0.0.2');
+COPY public.sessions (token) FROM stdin;
+abc
+\\.
+";
+
+#[test]
+fn strict_policy_lists_each_uncovered_column_at_its_first_data_line() {
+    let (out, report) = scrub(
+        STRICT_DUMP,
+        "policy: strict\ntables:\n  users:\n    columns: {id: keep, email: email}\n",
+    );
+    let got: Vec<String> = report.uncovered.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        got,
+        [
+            "7: public.users.ssn is not covered by any rule (policy: strict)",
+            "12: public.events_2024.at is not covered by any rule (policy: strict)",
+            "12: public.events_2024.id is not covered by any rule (policy: strict)",
+            "14: public.logs.id is not covered by any rule (policy: strict)",
+            "14: public.logs.ip is not covered by any rule (policy: strict)",
+            "17: public.sessions.token is not covered by any rule (policy: strict)",
+        ]
+    );
+    // The check does not change what is written: ruled columns are rewritten, others pass.
+    assert!(
+        out.contains("1\tnobody@example.com\t123-45-6789\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn strict_policy_is_met_by_rules_keep_a_parents_rules_and_rows_none() {
+    let rules = "policy: strict\ntables:\n  users:\n    columns: {id: keep, email: email, ssn: null}\n  events:\n    columns: {id: keep, at: keep}\n  logs:\n    columns: {id: keep, ip: keep}\n  sessions:\n    rows: none\n";
+    let (out, report) = scrub(STRICT_DUMP, rules);
+    assert_eq!(
+        report.uncovered,
+        vec![],
+        "public.empty has no rows: no data"
+    );
+    assert!(report.unmatched.is_empty() && report.foreign_keys.is_empty());
+    // Tables whose rules only keep pass through byte for byte; `rows: none` drops the row.
+    let (listed, _) = scrub(STRICT_DUMP, &rules.replace("policy: strict\n", ""));
+    assert_eq!(out, listed);
+    assert!(out.contains("7\t2024-05-01\n") && out.contains("VALUES (2, '10.0.0.2');"));
+    assert!(!out.contains("abc\n"));
+}
+
+#[test]
+fn strict_policy_refuses_an_insert_without_values() {
+    let e = scrub_err(
+        "INSERT INTO public.other SELECT 1;\n",
+        "policy: strict\ntables:\n  users:\n    columns: {id: keep}\n",
+    );
+    assert_eq!(
+        e,
+        "1: INSERT INTO public.other: an INSERT without a VALUES list cannot be rewritten, and `policy: strict` must see the data of every column"
+    );
+}
+
+#[test]
+fn a_run_reports_foreign_keys_whose_ends_are_rewritten_differently() {
+    // pg_dump writes the foreign keys after the data: the run can only tell at the end.
+    let dump = "\
+CREATE TABLE public.users (id integer, email text);
+CREATE TABLE public.orders (id integer, email text);
+COPY public.users (id, email) FROM stdin;
+1\tann@corp.com
+\\.
+COPY public.orders (id, email) FROM stdin;
+9\tann@corp.com
+\\.
+ALTER TABLE ONLY public.orders ADD CONSTRAINT fk FOREIGN KEY (email) REFERENCES public.users(email);
+";
+    let (_, report) = scrub(dump, "tables:\n  users:\n    columns: {email: md5}\n");
+    let got: Vec<String> = report
+        .foreign_keys
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].starts_with("3:15: public.users.email: public.orders.email references public.users.email, whose `md5` (rule at 3:15) depends on the row"),
+        "{}",
+        got[0]
+    );
+    let (_, report) = scrub(
+        dump,
+        "tables:\n  users:\n    columns: {email: {fixed: aa}}\n  orders:\n    columns: {email: {fixed: aa}}\n",
+    );
+    assert!(report.foreign_keys.is_empty(), "{:?}", report.foreign_keys);
+}
+
+const PARTITIONED: &str = "\
+CREATE TABLE public.people (id integer, email text) PARTITION BY LIST (email);
+CREATE TABLE public.people_a (id integer, email text);
+ALTER TABLE ONLY public.people ATTACH PARTITION public.people_a FOR VALUES IN ('ann@corp.com', 'o''neil@corp.com');
+CREATE TABLE public.people_b PARTITION OF public.people
+  FOR VALUES IN (E'bob@corp.com');
+CREATE TABLE public.people_rest PARTITION OF public.people DEFAULT;
+COPY public.people_a (id, email) FROM stdin;
+1\tann@corp.com
+2\to'neil@corp.com
+\\.
+COPY public.people_b (id, email) FROM stdin;
+3\tbob@corp.com
+\\.
+";
+
+#[test]
+fn hash_ruled_list_bounds_are_rewritten_like_the_rows() {
+    let (out, report) = scrub(
+        PARTITIONED,
+        "tables:\n  people:\n    columns: {email: {hash: email}}\n",
+    );
+    assert!(report.unmatched.is_empty());
+    let lines: Vec<&str> = out.lines().collect();
+    let row = |n: usize| lines[n].split('\t').nth(1).unwrap().to_owned();
+    let (ann, oneil, bob) = (row(7), row(8), row(11));
+    assert!(
+        ann.starts_with('u') && ann.ends_with("@example.com"),
+        "{ann}"
+    );
+    assert_eq!(
+        lines[2],
+        format!(
+            "ALTER TABLE ONLY public.people ATTACH PARTITION public.people_a FOR VALUES IN ('{ann}', '{oneil}');"
+        )
+    );
+    assert_eq!(lines[4], format!("  FOR VALUES IN ('{bob}');"));
+    assert_eq!(
+        lines[5],
+        "CREATE TABLE public.people_rest PARTITION OF public.people DEFAULT;"
+    );
+    assert!(!out.contains("corp.com"), "{out}");
+}
+
+#[test]
+fn partition_bounds_that_a_rule_cannot_follow_fail_at_their_statement() {
+    let e = scrub_err(
+        PARTITIONED,
+        "tables:\n  people:\n    columns: {email: md5}\n",
+    );
+    assert!(
+        e.starts_with("3: partition public.people_a of public.people: its bounds `FOR VALUES IN ('ann@corp.com', 'o''neil@corp.com')` hold values of email, which `md5` (rule at 3:15) rewrites: `md5` cannot rewrite the bounds alike"),
+        "{e}"
+    );
+    let range = "CREATE TABLE public.t (d text) PARTITION BY RANGE (d);\nCREATE TABLE public.t_1 PARTITION OF public.t FOR VALUES FROM ('a') TO ('m');\n";
+    let e = scrub_err(range, "tables:\n  t:\n    columns: {d: hash}\n");
+    assert!(
+        e.starts_with(
+            "2: partition public.t_1 of public.t: its bounds `FOR VALUES FROM ('a') TO ('m')`"
+        ) && e.contains("RANGE bounds cannot follow it"),
+        "{e}"
+    );
+    // Kept keys, and bounds of other key columns, pass through.
+    let (out, _) = scrub(range, "tables:\n  t:\n    columns: {d: keep}\n");
+    assert_eq!(out, range);
+}
