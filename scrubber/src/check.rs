@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use scrub_rules::{ColumnRule, Ident, Policy, Pos, Rule, RuleSet, TableName};
+use scrub_rules::{ColumnRule, FakeKind, HashShape, Ident, Policy, Pos, Rule, RuleSet, TableName};
 
 use crate::catalog::{Catalog, Column, Table};
 use crate::partition::{Strategy, rewrites_bounds};
@@ -86,7 +86,7 @@ fn rule_findings(rules: &RuleSet, catalog: &Catalog) -> Vec<Finding> {
             if c.rule == Rule::Null && column.not_null {
                 report("`null` on a NOT NULL column: the restore would fail".to_owned());
             }
-            if c.rule != Rule::Null {
+            if c.rule != Rule::Null && !writes_typed_text(&c.rule, &base_type(catalog, column)) {
                 match text_capacity(catalog, column) {
                     None => report(format!(
                         "`{label}` writes text, but the column is {}",
@@ -303,12 +303,63 @@ pub fn uncovered_columns(rules: &RuleSet, catalog: &Catalog) -> Vec<Uncovered> {
     out
 }
 
-/// `None` if the column does not hold text; `Some(max)` with its length limit if it does.
-fn text_capacity(catalog: &Catalog, column: &Column) -> Option<Option<usize>> {
-    let base = catalog
+/// The column's type in lower case, a domain resolved to its base type.
+fn base_type(catalog: &Catalog, column: &Column) -> String {
+    catalog
         .domain_base(&column.data_type)
         .unwrap_or(&column.data_type)
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+/// Whether `rule` writes the text form of a non-text type that PostgreSQL reads into a
+/// column of type `base`: json paths into json, array elements into arrays, fake IPs into
+/// inet, dates into date, UUIDs into uuid, hashed digits into a wide enough number.
+fn writes_typed_text(rule: &Rule, base: &str) -> bool {
+    let name = base.rsplit('.').next().unwrap_or(base).trim();
+    match rule {
+        Rule::Keep => true,
+        Rule::Json(_) => matches!(name, "json" | "jsonb"),
+        Rule::Array(inner) => match name.strip_suffix("[]") {
+            Some(element) => {
+                let element = element.trim();
+                writes_typed_text(inner, element)
+                    || matches!(
+                        element.split('(').next().unwrap_or(element).trim(),
+                        "text"
+                            | "citext"
+                            | "character varying"
+                            | "varchar"
+                            | "character"
+                            | "char"
+                            | "bpchar"
+                    )
+            }
+            None => false,
+        },
+        Rule::Fake(fake) => match fake.kind {
+            FakeKind::Ip | FakeKind::Ipv6 => matches!(name, "inet" | "cidr"),
+            FakeKind::DateOfBirth { .. } => name == "date" || name.starts_with("timestamp"),
+            FakeKind::Uuid => name == "uuid",
+            _ => false,
+        },
+        Rule::Hash(hash) => match hash.shape {
+            HashShape::Uuid => name == "uuid",
+            HashShape::Digits { len } => match name.split('(').next().unwrap_or(name).trim() {
+                "numeric" | "decimal" => true,
+                "bigint" | "int8" => len <= 18,
+                "integer" | "int" | "int4" => len <= 9,
+                "smallint" | "int2" => len <= 4,
+                _ => false,
+            },
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// `None` if the column does not hold text; `Some(max)` with its length limit if it does.
+fn text_capacity(catalog: &Catalog, column: &Column) -> Option<Option<usize>> {
+    let base = base_type(catalog, column);
     if base.ends_with(']') {
         return None;
     }
