@@ -334,7 +334,7 @@ impl Verifier<'_> {
                     row.line,
                     shown(value, show),
                     if in_fake {
-                        " (in a `fake` column: if the run had another key or seed than verify, its fakes of other values look like leaks; pass the run's --key-file or SCRUB_SEED)"
+                        " (in a `fake` column: if the run had another key than verify, its fakes of other values look like leaks; pass the run's --key-file)"
                     } else {
                         ""
                     }

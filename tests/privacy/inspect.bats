@@ -90,6 +90,9 @@ setup_file() {
   pg_dump -d "$SRC" -f "$BATS_FILE_TMPDIR/dump.sql"
   printf '%s' "$RULES" >"$BATS_FILE_TMPDIR/rules.yaml"
   export SCRUB_SEED=7
+  # scrub and verify share the key, as scripts/backup makes them: verify recomputes fakes.
+  (umask 077 && head -c 32 /dev/urandom >"$BATS_FILE_TMPDIR/scrub.key")
+  export SCRUB_KEY_FILE=$BATS_FILE_TMPDIR/scrub.key
 }
 
 # rule_of FILE TABLE COLUMN: the rule (without its comment) that the rules file FILE gives
