@@ -177,7 +177,7 @@ rule_of() {
   [ "$status" -eq 1 ]
   [[ $output == *"300 leak(s)"* ]]
   line=$(grep -m1 '^leak: public.contacts.phone_number ' <<<"$output")
-  [[ $line =~ ^leak:\ public\.contacts\.phone_number\ value\ from\ original\ line\ ([0-9]+)\ found\ in\ scrubbed\ public\.contacts\.phone_number\ line\ ([0-9]+):\ \+…\ \(14\ chars\)$ ]]
+  [[ $line =~ ^leak:\ public\.contacts\.phone_number\ value\ from\ original\ line\ ([0-9]+)\ found\ in\ scrubbed\ public\.contacts\.phone_number\ line\ ([0-9]+):\ \+…\ \(14\ chars\)(\ \(in\ a\ .fake.\ column:.*\))?$ ]]
   # The lines named hold that phone number, in both files.
   value=$(sed -n "${BASH_REMATCH[1]}p" "$BATS_FILE_TMPDIR/dump.sql" | cut -f2)
   [[ $value == "+49 30 "* ]]
