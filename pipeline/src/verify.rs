@@ -214,6 +214,7 @@ impl<'r> Resolver<'r> {
                 rules,
                 true,
                 row.line,
+                |c| scrubber::max_chars(catalog, row.table, c),
             )?),
             None => None,
         };

@@ -357,6 +357,12 @@ fn writes_typed_text(rule: &Rule, base: &str) -> bool {
     }
 }
 
+/// The most characters `table.column` holds (`varchar(n)`, `char(n)`), when the catalog knows.
+pub fn max_chars(catalog: &Catalog, table: &TableName, column: &Ident) -> Option<usize> {
+    let column = catalog.table(table)?.column(column)?;
+    text_capacity(catalog, column).flatten()
+}
+
 /// `None` if the column does not hold text; `Some(max)` with its length limit if it does.
 fn text_capacity(catalog: &Catalog, column: &Column) -> Option<Option<usize>> {
     let base = base_type(catalog, column);

@@ -38,7 +38,7 @@ use std::sync::Arc;
 use scrub_rules::{Keys, RuleSet};
 
 pub use catalog::{Catalog, Check, Column, ForeignKey, PartitionBounds, Table};
-pub use check::{Finding, check_rules, foreign_key_findings, uncovered_columns};
+pub use check::{Finding, check_rules, foreign_key_findings, max_chars, uncovered_columns};
 pub use chunker::{Chunk, Chunker, DEFAULT_CHUNK_SIZE};
 pub use error::{DataError, Error};
 pub use escape::{decode_copy, encode_copy};

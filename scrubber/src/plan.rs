@@ -62,6 +62,8 @@ impl Plan {
 
     /// Builds the plan for data of `table` with `columns`, given the rules that cover it
     /// (its own, or an ancestor's). Fails when a ruled column is not in the column list.
+    /// `max_chars` gives a column's `varchar(n)`/`char(n)` limit when the schema is known:
+    /// rules that can shorten their output (fakes) are cut to fit it.
     pub fn build(
         table: &TableName,
         statement: &'static str,
@@ -69,6 +71,7 @@ impl Plan {
         rules: &TableRules,
         std_strings: bool,
         line: u64,
+        max_chars: impl Fn(&Ident) -> Option<usize>,
     ) -> Result<Arc<Plan>, DataError> {
         let mut ruled = Vec::new();
         for c in &rules.columns {
@@ -95,7 +98,10 @@ impl Plan {
                 ruled.push(RuledField {
                     index,
                     column: c.column.clone(),
-                    rule: c.rule.clone(),
+                    rule: match max_chars(&c.column) {
+                        Some(n) => c.rule.clone().with_max_chars(n),
+                        None => c.rule.clone(),
+                    },
                 });
             }
         }

@@ -501,7 +501,16 @@ impl Splitter {
         let plan = match rules {
             Some(rules) => {
                 self.matches.saw(rules, &columns);
-                Plan::build(table, statement, &columns, rules, self.std_strings, line)?
+                let max_chars = |c: &Ident| crate::check::max_chars(&self.catalog, table, c);
+                Plan::build(
+                    table,
+                    statement,
+                    &columns,
+                    rules,
+                    self.std_strings,
+                    line,
+                    max_chars,
+                )?
             }
             None => Plan::unruled(table, statement, columns, self.std_strings),
         };

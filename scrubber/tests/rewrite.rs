@@ -598,3 +598,27 @@ fn partition_bounds_that_a_rule_cannot_follow_fail_at_their_statement() {
     let (out, _) = scrub(range, "tables:\n  t:\n    columns: {d: keep}\n");
     assert_eq!(out, range);
 }
+
+#[test]
+fn fakes_are_cut_to_the_varchar_length_the_schema_gives() {
+    let dump = "CREATE TABLE public.people (id integer, name character varying(6), city text);\nCOPY public.people (id, name, city) FROM stdin;\n1\tAnn Smith\tParis\n2\tBob Jones\tLyon\n\\.\n";
+    let (out, _) = scrub(
+        dump,
+        "tables:\n  people:\n    columns:\n      name: {fake: name}\n      city: {fake: city}\n",
+    );
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .filter(|l| l.starts_with("1\t") || l.starts_with("2\t"))
+        .map(|l| l.split('\t').collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    for row in rows {
+        assert!(
+            row[1].chars().count() <= 6,
+            "name {:?} overflows varchar(6)",
+            row[1]
+        );
+        assert!(!row[1].is_empty() && row[1] != "Ann Smith" && row[1] != "Bob Jones");
+        assert!(row[2] != "Paris" && row[2] != "Lyon");
+    }
+}
