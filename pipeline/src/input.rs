@@ -23,7 +23,10 @@ pub fn open(path: Option<&PathBuf>) -> Result<Box<dyn Read + Send>> {
         Some(p) if p.as_path() != Path::new("-") => {
             Box::new(File::open(p).with_context(|| format!("cannot open {}", p.display()))?)
         }
-        _ => Box::new(io::stdin()),
+        _ => {
+            crate::pipe::widen(io::stdin());
+            Box::new(io::stdin())
+        }
     };
     let mut reader = BufReader::with_capacity(1 << 16, raw);
     let head = reader.fill_buf().context("cannot read the input")?;

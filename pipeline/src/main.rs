@@ -12,6 +12,7 @@ mod fingerprint;
 mod input;
 mod keyfile;
 mod parallel;
+mod pipe;
 mod sink;
 mod summary;
 mod verify;

@@ -23,7 +23,10 @@ pub enum Sink {
 impl Sink {
     pub fn open(output: Option<&Path>) -> Result<Sink> {
         match output {
-            None => Ok(Sink::Stdout(BufWriter::with_capacity(BUFFER, io::stdout()))),
+            None => {
+                crate::pipe::widen(io::stdout());
+                Ok(Sink::Stdout(BufWriter::with_capacity(BUFFER, io::stdout())))
+            }
             Some(dest) if is_special(dest) => {
                 let file = std::fs::OpenOptions::new()
                     .write(true)

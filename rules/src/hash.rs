@@ -139,11 +139,11 @@ fn parse_decimal(value: &[u8], len: usize) -> Option<u128> {
 
 /// The first `len` (at most 64) lowercase hex characters of `bytes`.
 pub fn write_hex(bytes: &[u8; 32], len: usize, out: &mut Vec<u8>) {
-    for i in 0..len {
-        let b = bytes[i / 2];
-        let nibble = if i % 2 == 0 { b >> 4 } else { b & 0x0f };
-        out.push(HEX[usize::from(nibble)]);
-    }
+    let whole = len.div_ceil(2);
+    let mut text = [0u8; 64];
+    hex::encode_to_slice(&bytes[..whole], &mut text[..2 * whole])
+        .expect("two hex characters per byte");
+    out.extend_from_slice(&text[..len]);
 }
 
 /// `len` (at most 40) decimal digits: each half of the digest gives up to 20 digits, taken
