@@ -104,7 +104,7 @@ fn scrub(args: RunArgs) -> Result<(), Failure> {
 
     let mut sink = sink::Sink::open(args.output.as_deref())
         .map_err(|e| Failure::data(format!("scrub: {e:#}")))?;
-    let totals = match parallel::run(input, rules, sink.writer(), settings.clone()) {
+    let totals = match parallel::run(input, rules.clone(), sink.writer(), settings.clone()) {
         Ok(t) => t,
         Err(RunError::Write(e)) if e.kind() == ErrorKind::BrokenPipe => return Ok(()),
         Err(RunError::Data(e)) => return Err(Failure::data(format!("scrub: {input_name}:{e}"))),
@@ -116,6 +116,13 @@ fn scrub(args: RunArgs) -> Result<(), Failure> {
     for u in &report.unmatched {
         message.push_str(&format!("scrub: {rules_name}:{u}\n"));
     }
+    let unmatched_paths = rules.unmatched_json_paths();
+    for (table, column, path) in &unmatched_paths {
+        message.push_str(&format!(
+            "scrub: {rules_name}:{}: JSON path {path} of {}.{} matched no value in any document of {input_name}\n",
+            column.at, table.table, column.column
+        ));
+    }
     for u in &report.uncovered {
         message.push_str(&format!("scrub: {input_name}:{u}\n"));
     }
@@ -123,10 +130,10 @@ fn scrub(args: RunArgs) -> Result<(), Failure> {
         message.push_str(&format!("scrub: {rules_name}:{f}\n"));
     }
     let mut reasons = Vec::new();
-    if !report.unmatched.is_empty() {
+    let unmatched = report.unmatched.len() + unmatched_paths.len();
+    if unmatched > 0 {
         reasons.push(format!(
-            "{} rule(s) matched nothing in {input_name} (a misspelt rule would leak)",
-            report.unmatched.len()
+            "{unmatched} rule(s) matched nothing in {input_name} (a misspelt rule would leak)"
         ));
     }
     if !report.uncovered.is_empty() {

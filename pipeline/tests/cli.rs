@@ -648,3 +648,45 @@ fn strict_policy_fails_listing_uncovered_columns_and_keeps_no_output() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!String::from_utf8_lossy(&o.stdout).contains("corp.example"));
 }
+
+#[test]
+fn a_json_path_that_matches_no_document_fails_the_run_and_keeps_no_output() {
+    let dir = Dir::new();
+    let input = dir.file(
+        "dump.sql",
+        b"CREATE TABLE public.people (id integer, profile jsonb);\n\
+          COPY public.people (id, profile) FROM stdin;\n\
+          1\t{\"email\": \"ann@corp.example\", \"phones\": []}\n\
+          2\t\\N\n\
+          \\.\n",
+    );
+    // `$.emial` is a typo: the real key would pass through untouched.
+    let typo = dir.file(
+        "typo.yaml",
+        b"tables:\n  public.people:\n    columns:\n      profile: {json: {\"$.emial\": {hash: email}, \"$.phones[*]\": null}}\n",
+    );
+    let out = dir.path("out.sql");
+    let o = run(
+        scrub().arg("-c").arg(&typo).arg(&input).arg("-o").arg(&out),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let (rules_name, input_name) = (typo.display(), input.display());
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "scrub: {rules_name}:4:7: JSON path $.emial of public.people.profile matched no value in any document of {input_name}\n\
+             scrub: {rules_name}:4:7: JSON path $.phones[*] of public.people.profile matched no value in any document of {input_name}\n\
+             scrub: 2 rule(s) matched nothing in {input_name} (a misspelt rule would leak); no output was kept\n"
+        )
+    );
+    assert_eq!(dir.names(), ["dump.sql", "typo.yaml"]);
+    // Spelt right, the path matches.
+    let fixed = dir.file(
+        "fixed.yaml",
+        b"tables:\n  public.people:\n    columns:\n      profile: {json: {\"$.email\": {hash: email}}}\n",
+    );
+    let o = run(scrub().arg("-q").arg("-c").arg(&fixed).arg(&input), None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("ann@corp.example"));
+}

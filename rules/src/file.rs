@@ -164,6 +164,28 @@ impl RuleSet {
         &self.tables
     }
 
+    /// The `json` paths that matched no value in the documents their rule was applied to
+    /// (see [`JsonRule::unmatched_paths`]), with the table and column rule they belong to.
+    pub fn unmatched_json_paths(&self) -> Vec<(&TableRules, &ColumnRule, &JsonPath)> {
+        let mut out = Vec::new();
+        for table in &self.tables {
+            for column in &table.columns {
+                let mut rule = &column.rule;
+                while let Rule::Array(inner) = rule {
+                    rule = inner;
+                }
+                if let Rule::Json(json) = rule {
+                    out.extend(
+                        json.unmatched_paths()
+                            .into_iter()
+                            .map(|p| (table, column, p)),
+                    );
+                }
+            }
+        }
+        out
+    }
+
     pub fn is_empty(&self) -> bool {
         self.tables.is_empty()
     }
@@ -379,7 +401,7 @@ fn json_rule<E: de::Error>(paths: Ordered<RuleValue>) -> Result<JsonRule, E> {
         }
         parsed.push((path, rule.0));
     }
-    Ok(JsonRule { paths: parsed })
+    Ok(JsonRule::new(parsed))
 }
 
 /// `{redact: [KINDS]}`: known kinds, at least one.

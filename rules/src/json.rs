@@ -9,10 +9,15 @@
 //! A path is the usual JSONPath subset: `$` the document, `.key` or `["any key"]` a member,
 //! `[N]` an array item, `[*]` or `.*` every child, and `..` in front of any of those to look
 //! at every depth. A path that matches nothing in a document leaves it alone: not every
-//! row has every key.
+//! row has every key. A path that matches nothing in any document of a whole dump is
+//! another matter: most likely a typo (`$.emial`) that lets the real key through, so the
+//! rule remembers which paths have matched ([`JsonRule::unmatched_paths`]) and a run
+//! reports the others as rules that matched nothing.
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
@@ -168,6 +173,70 @@ fn bracket(text: &str, at: usize) -> Result<(Selector, usize), (usize, &'static 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JsonRule {
     pub paths: Vec<(JsonPath, Rule)>,
+    seen: Seen,
+}
+
+impl JsonRule {
+    pub fn new(paths: Vec<(JsonPath, Rule)>) -> JsonRule {
+        let seen = Seen(Arc::new(SeenFlags {
+            document: Flag::default(),
+            paths: paths.iter().map(|_| Flag::default()).collect(),
+        }));
+        JsonRule { paths, seen }
+    }
+
+    /// The paths that matched no value in any of the documents this rule was applied to,
+    /// once it was applied to at least one (a column that only held NULLs proves nothing).
+    /// Read it after every thread applying the rule is done.
+    pub fn unmatched_paths(&self) -> Vec<&JsonPath> {
+        if !self.seen.0.document.is_set() {
+            return Vec::new();
+        }
+        self.paths
+            .iter()
+            .zip(&self.seen.0.paths)
+            .filter(|(_, matched)| !matched.is_set())
+            .map(|((path, _), _)| path)
+            .collect()
+    }
+}
+
+/// What the documents have shown a rule so far: whether there was one, and which paths
+/// matched in any. Clones of the rule (each table's plan holds one) and the worker threads
+/// of a run share it. It is not part of what the rule means, so two rules compare equal
+/// whatever they have seen.
+#[derive(Clone, Debug)]
+struct Seen(Arc<SeenFlags>);
+
+#[derive(Debug)]
+struct SeenFlags {
+    document: Flag,
+    paths: Vec<Flag>,
+}
+
+impl PartialEq for Seen {
+    fn eq(&self, _: &Seen) -> bool {
+        true
+    }
+}
+
+impl Eq for Seen {}
+
+/// A flag set once and never cleared. Setting it reads first, so after the first time the
+/// threads only share a read-only cache line.
+#[derive(Debug, Default)]
+struct Flag(AtomicBool);
+
+impl Flag {
+    fn set(&self) {
+        if !self.0.load(Ordering::Relaxed) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn is_set(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 /// A matched value: where it is in the document and which path matched it.
@@ -188,10 +257,14 @@ pub(crate) fn apply<'a>(
     let invalid = |e: &dyn fmt::Display| ValueError(format!("not valid JSON: {e}"));
     let doc = std::str::from_utf8(text).map_err(|e| invalid(&e))?;
     let root: &RawValue = serde_json::from_str(doc).map_err(|e| invalid(&e))?;
+    rule.seen.0.document.set();
     let mut matches = Vec::new();
     for (index, (path, _)) in rule.paths.iter().enumerate() {
         let mut found = Vec::new();
         walk(root, &path.steps, &mut found)?;
+        if !found.is_empty() {
+            rule.seen.0.paths[index].set();
+        }
         matches.extend(found.into_iter().map(|raw| {
             let start = raw.get().as_ptr() as usize - doc.as_ptr() as usize;
             Match {
@@ -386,12 +459,12 @@ mod tests {
     use crate::rule::DEFAULT_EMAIL;
 
     fn rule(paths: &[(&str, Rule)]) -> JsonRule {
-        JsonRule {
-            paths: paths
+        JsonRule::new(
+            paths
                 .iter()
                 .map(|(p, r)| (JsonPath::parse(p).unwrap(), r.clone()))
                 .collect(),
-        }
+        )
     }
 
     fn run(rule: &JsonRule, doc: &str) -> Result<String, ValueError> {
@@ -404,6 +477,41 @@ mod tests {
                 Outcome::Null => panic!("a json rule never nulls the whole value"),
             },
         )
+    }
+
+    #[test]
+    fn paths_that_never_match_are_known_once_a_document_was_seen() {
+        let r = rule(&[
+            ("$.email", email()),
+            ("$.emial", email()),
+            ("$.phones[*]", Rule::Null),
+        ]);
+        assert!(
+            r.unmatched_paths().is_empty(),
+            "no document seen yet: nothing to say"
+        );
+        run(&r, r#"{"name": "x"}"#).unwrap();
+        let names = |r: &JsonRule| -> Vec<String> {
+            r.unmatched_paths()
+                .iter()
+                .map(|p| p.as_str().to_owned())
+                .collect()
+        };
+        assert_eq!(names(&r), ["$.email", "$.emial", "$.phones[*]"]);
+        run(&r, r#"{"email": "a@b.c", "phones": ["1"]}"#).unwrap();
+        assert_eq!(names(&r), ["$.emial"]);
+        // A clone (a table's plan holds one) shares what is seen; equality ignores it.
+        let plan_copy = r.clone();
+        run(&plan_copy, r#"{"emial": "typo@b.c"}"#).unwrap();
+        assert!(names(&r).is_empty());
+        assert_eq!(
+            r,
+            rule(&[
+                ("$.email", email()),
+                ("$.emial", email()),
+                ("$.phones[*]", Rule::Null)
+            ])
+        );
     }
 
     fn email() -> Rule {
