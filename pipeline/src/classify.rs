@@ -241,6 +241,7 @@ pub fn by_name(table: &str, column: &str) -> Option<(Kind, String)> {
         || pair("card", "no")
         || has("cardnumber")
         || has("creditcard")
+        || last == "card"
         || (has("cc") && (has("number") || has("num") || has("no")))
         || has("pan")
     {
@@ -517,6 +518,8 @@ mod tests {
         assert_eq!(kind("people", "dob"), Some(Kind::Birth));
         assert_eq!(kind("payments", "card_number"), Some(Kind::Card));
         assert_eq!(kind("payments", "cc_number"), Some(Kind::Card));
+        assert_eq!(kind("payments", "card"), Some(Kind::Card));
+        assert_eq!(kind("payments", "payment_card"), Some(Kind::Card));
         assert_eq!(kind("accounts", "iban"), Some(Kind::Iban));
         assert_eq!(kind("users", "password_hash"), Some(Kind::Secret));
         assert_eq!(kind("users", "api_key"), Some(Kind::Secret));

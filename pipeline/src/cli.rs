@@ -130,6 +130,11 @@ pub struct DetectArgs {
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub sample: u64,
 
+    /// The schema (a `pg_dump --schema-only` file), read before INPUT, which is then a data
+    /// sample such as a `pg_dump --data-only` of a few tables.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+
     /// The dump to read (plain SQL, or gzip/zstd of it); standard input when absent or `-`.
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,

@@ -1,11 +1,15 @@
-//! `scrub detect [-c RULES] [--sample N] [INPUT]`: proposes a rules file for a dump.
+//! `scrub detect [-c RULES] [--sample N] [--schema SCHEMA] [INPUT]`: proposes a rules file
+//! for a dump, or for a schema plus a sample of its data.
 //!
 //! Reads the dump once ([`scrubber::read_rows`]), keeps the first N rows of each table as
 //! counts in a [`Sample`] per column (no values are kept), and the schema from its CREATE
-//! TABLE statements. Each column is then judged by its name and its sampled values (see
-//! [`crate::classify`]) and the result printed as a rules file with `policy: strict`: every
-//! column of every table that has data, `keep` where nothing was found, a proposal with the
-//! reason in a comment where something was. Partitions and inheritance children are folded
+//! TABLE statements. With `--schema`, the schema file is read first and the input is the
+//! data sample (a `pg_dump --data-only`, say). Each column is then judged by its name and
+//! its sampled values (see [`crate::classify`]) and the result printed as a rules file with
+//! `policy: strict`: every column of every table the input defines or has data for, `keep`
+//! where nothing was found, a proposal with the reason in a comment where something was.
+//! A table without rows is judged by its column names alone, so a schema-only input still
+//! gets a proposal, and `-c` still gates it. Partitions and inheritance children are folded
 //! into their topmost parent, whose rules cover them.
 //!
 //! With `-c RULES`, every flagged column must be covered by RULES (any rule, `keep` included:
@@ -14,6 +18,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::{Cursor, Read};
 
 use scrub_rules::{Ident, RuleSet, TableName};
 use scrubber::{Catalog, Row};
@@ -24,18 +29,38 @@ use crate::{Failure, input, load_rules};
 
 pub fn run(args: &DetectArgs) -> Result<(), Failure> {
     let rules = args.rules.as_deref().map(load_rules).transpose()?;
+    let open = |path| input::open(path).map_err(|e| Failure::usage(format!("scrub detect: {e:#}")));
     let name = input::display_name(args.input.as_deref());
-    let reader = input::open(args.input.as_ref())
-        .map_err(|e| Failure::usage(format!("scrub detect: {e:#}")))?;
+    let sample = open(args.input.as_ref())?;
+    let (reader, source): (Box<dyn Read + Send>, Source) = match &args.schema {
+        None => (sample, Source::Dump(name.clone())),
+        Some(path) => {
+            let mut schema = Vec::new();
+            open(Some(path))?
+                .read_to_end(&mut schema)
+                .map_err(|e| Failure::data(format!("scrub detect: {}: {e}", path.display())))?;
+            if schema.last().is_some_and(|&b| b != b'\n') {
+                schema.push(b'\n');
+            }
+            let source = Source::SchemaAndSample {
+                schema: path.display().to_string(),
+                schema_lines: scrubber::lines(&schema),
+                sample: name.clone(),
+            };
+            (Box::new(Cursor::new(schema).chain(sample)), source)
+        }
+    };
     let mut tables: BTreeMap<TableName, TableSample> = BTreeMap::new();
     let report = scrubber::read_rows(reader, scrubber::DEFAULT_CHUNK_SIZE, |_, row| {
         let table = tables.entry(row.table.clone()).or_default();
         table.add(row, args.sample);
     })
-    .map_err(|e| Failure::data(format!("scrub detect: {name}:{e}")))?;
+    .map_err(|e| Failure::data(format!("scrub detect: {}", source.locate(e))))?;
     let catalog = report.catalog;
-    let judged = judge(fold_into_parents(tables, &catalog), &catalog);
-    print!("{}", render(&judged, &name, args.sample));
+    let mut tables = fold_into_parents(tables, &catalog);
+    add_tables_without_rows(&mut tables, &catalog);
+    let judged = judge(tables, &catalog);
+    print!("{}", render(&judged, &source, args.sample));
     let Some(rules) = rules else {
         return Ok(());
     };
@@ -54,6 +79,54 @@ pub fn run(args: &DetectArgs) -> Result<(), Failure> {
         args.rules.as_ref().expect("rules given").display()
     );
     Err(Failure::data(message))
+}
+
+/// What detect reads: one dump, or a schema file followed by a data sample, read as one
+/// stream whose lines are told apart again for messages.
+enum Source {
+    Dump(String),
+    SchemaAndSample {
+        schema: String,
+        schema_lines: u64,
+        sample: String,
+    },
+}
+
+impl Source {
+    /// `FILE:LINE: ...` for an error in the stream, with the file the line is in.
+    fn locate(&self, e: scrubber::Error) -> String {
+        match (self, e) {
+            (Source::Dump(name), e) => format!("{name}:{e}"),
+            (
+                Source::SchemaAndSample {
+                    schema_lines,
+                    sample,
+                    ..
+                },
+                scrubber::Error::Data(mut d),
+            ) if d.line > *schema_lines => {
+                d.line -= schema_lines;
+                format!("{sample}:{d}")
+            }
+            (Source::SchemaAndSample { schema, .. }, scrubber::Error::Data(d)) => {
+                format!("{schema}:{d}")
+            }
+            (Source::SchemaAndSample { schema, sample, .. }, e) => {
+                format!("{schema} and {sample}: {e}")
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Dump(name) => write!(f, "{name}"),
+            Source::SchemaAndSample { schema, sample, .. } => {
+                write!(f, "the schema {schema} and the data of {sample}")
+            }
+        }
+    }
 }
 
 /// The sampled rows of one table.
@@ -119,6 +192,24 @@ fn fold_into_parents(
     out
 }
 
+/// Adds every table the schema defines and no row was seen of, with its columns in table
+/// order. Partitions and children are left to their parent, which is added instead.
+fn add_tables_without_rows(tables: &mut BTreeMap<TableName, TableSample>, catalog: &Catalog) {
+    for (name, table) in catalog.tables() {
+        if table.columns.is_empty() || !table.parents.is_empty() {
+            continue;
+        }
+        tables.entry(name.clone()).or_insert_with(|| TableSample {
+            columns: table
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), Sample::default()))
+                .collect(),
+            ..TableSample::default()
+        });
+    }
+}
+
 /// One column's verdict.
 struct Verdict {
     column: Ident,
@@ -136,9 +227,6 @@ struct JudgedTable {
 fn judge(tables: BTreeMap<TableName, TableSample>, catalog: &Catalog) -> Vec<JudgedTable> {
     let mut out = Vec::new();
     for (table, sample) in tables {
-        if sample.rows == 0 {
-            continue;
-        }
         let defined = catalog.table(&table);
         let mut columns: Vec<&(Ident, Sample)> = sample.columns.iter().collect();
         if let Some(d) = defined {
@@ -204,7 +292,7 @@ fn verdict(
 }
 
 /// The rules file.
-fn render(tables: &[JudgedTable], input: &str, sample: u64) -> String {
+fn render(tables: &[JudgedTable], input: &Source, sample: u64) -> String {
     let mut s = format!(
         "# Proposed by `scrub detect` from {input} (the first {sample} rows of each table).\n\
          # Review every line: `keep` means \"reviewed, not personal\"; the comments say why a\n\

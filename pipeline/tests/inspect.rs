@@ -123,3 +123,54 @@ fn detect_folds_partitions_into_their_parent_and_flags_by_name_and_values() {
         "{yaml}"
     );
 }
+
+#[test]
+fn detect_reads_a_schema_and_a_data_sample_and_says_which_file_a_bad_line_is_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = write(
+        dir.path(),
+        "schema.sql",
+        "CREATE TABLE public.users (id integer, email text, note text);\n\
+         CREATE TABLE public.cards (id integer, card text);",
+    );
+    let sample = write(
+        dir.path(),
+        "sample.sql",
+        "COPY public.users (id, email, note) FROM stdin;\n1\tann@corp.example\thi\n\\.\n",
+    );
+    let out = scrub(&[&"detect", &"--schema", &schema, &sample]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let yaml = text(&out.stdout);
+    assert!(
+        yaml.contains("\n  public.cards:  # 0 row(s)\n    columns:\n      id: keep\n      card: {hash: {as: digits, length: 16}}  # name: \"card\"\n"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("\n  public.users:  # 1 row(s)\n    columns:\n      id: keep\n      email: {hash: email}  # name: \"email\"; 100% of 1 sampled values are e-mail addresses\n      note: keep\n"),
+        "{yaml}"
+    );
+    // A bad row is reported at its line in the sample, not in the stream of both.
+    let bad = write(
+        dir.path(),
+        "bad.sql",
+        "COPY public.users (id, email, note) FROM stdin;\n1\tann@corp.example\n\\.\n",
+    );
+    let out = scrub(&[&"detect", &"--schema", &schema, &bad]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "scrub detect: {}:2: COPY public.users: the row has 2 fields, the COPY statement lists 3 columns\n",
+            bad.display()
+        )
+    );
+    // The schema alone: -c still fails on a personal column without a rule.
+    let rules = write(
+        dir.path(),
+        "rules.yaml",
+        "tables:\n  public.users:\n    columns:\n      email: email\n",
+    );
+    let out = scrub(&[&"detect", &"-c", &rules, &schema]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("public.cards.card: no rule, looks like card numbers"));
+}

@@ -47,7 +47,7 @@ pub use output::Rewritten;
 pub use partition::{BoundKind, BoundValue, Bounds, PartitionKey, Strategy};
 pub use plan::{Plan, Uncovered, Unmatched, rules_for};
 pub use rewrite::{Stats, TableStats, rewrite};
-pub use splitter::{Kind, Report, Segment, Splitter};
+pub use splitter::{Kind, Report, Segment, Splitter, lines};
 
 /// Rewrites a whole dump in memory, one chunk after another: the reference the parallel
 /// pipeline is tested against. Returns the output and the report.

@@ -146,6 +146,27 @@ rule_of() {
   [[ $output == *"all match"* ]]
 }
 
+@test "detect --schema: a schema-only dump plus a data-only sample gives the full dump's proposal; the schema alone still gates -c" {
+  pg_dump --schema-only -d "$SRC" -f "$BATS_TEST_TMPDIR/schema.sql"
+  pg_dump --data-only -d "$SRC" -f "$BATS_TEST_TMPDIR/data.sql"
+  rt_scrub detect "$BATS_FILE_TMPDIR/dump.sql" | tail -n +4 >"$BATS_TEST_TMPDIR/from-dump.yaml"
+  rt_scrub detect --schema "$BATS_TEST_TMPDIR/schema.sql" "$BATS_TEST_TMPDIR/data.sql" |
+    tail -n +4 >"$BATS_TEST_TMPDIR/from-sample.yaml"
+  diff "$BATS_TEST_TMPDIR/from-dump.yaml" "$BATS_TEST_TMPDIR/from-sample.yaml"
+  # The schema alone: every table, no rows, the columns flagged by their names.
+  rt_scrub detect "$BATS_TEST_TMPDIR/schema.sql" >"$BATS_TEST_TMPDIR/from-schema.yaml"
+  f=$BATS_TEST_TMPDIR/from-schema.yaml
+  [ "$(grep -c '^  public\..*# 0 row(s)$' "$f")" -eq 11 ]
+  [ "$(rule_of "$f" public.users email)" = "{hash: email}" ]
+  [ "$(rule_of "$f" public.payments card_number)" = "{hash: {as: digits, length: 16}}" ]
+  [ "$(rule_of "$f" public.logins who)" = keep ] # only its values give it away
+  grep -v 'phone_number' "$BATS_FILE_TMPDIR/rules.yaml" | sed '/public.contacts:/,+1d' >"$BATS_TEST_TMPDIR/missing.yaml"
+  run --separate-stderr rt_scrub detect -c "$BATS_TEST_TMPDIR/missing.yaml" "$BATS_TEST_TMPDIR/schema.sql"
+  echo "$stderr"
+  [ "$status" -eq 1 ]
+  [[ $stderr == *'public.contacts.phone_number: no rule, looks like phone numbers (name: "phone_number")'* ]]
+}
+
 @test "detect -c: rules that miss a personal column exit 1 and name it" {
   run rt_scrub detect -c "$BATS_FILE_TMPDIR/rules.yaml" "$BATS_FILE_TMPDIR/dump.sql"
   [ "$status" -eq 0 ]
