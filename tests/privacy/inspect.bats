@@ -86,6 +86,7 @@ RULES="tables:
 setup_file() {
   rt_require
   SRC=$(rt_createdb inspect_src)
+  export SRC
   rt_sql "$SRC" "$BUILD_SQL" >/dev/null
   pg_dump -d "$SRC" -f "$BATS_FILE_TMPDIR/dump.sql"
   printf '%s' "$RULES" >"$BATS_FILE_TMPDIR/rules.yaml"
