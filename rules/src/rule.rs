@@ -213,6 +213,20 @@ impl Rule {
         }
     }
 
+    /// Whether the output depends on the value's text, not only on whether it is NULL. Only
+    /// then does the rewriter decode the value: `md5`, `email`, `null`, `fixed` and `keep`
+    /// never look at it, so a huge value under them costs no decoded copy.
+    pub fn reads_text(&self) -> bool {
+        match self {
+            Rule::Keep | Rule::Null | Rule::Fixed(_) | Rule::Email { .. } | Rule::Md5 { .. } => {
+                false
+            }
+            Rule::Hash(_) | Rule::Fake(_) | Rule::Json(_) | Rule::Array(_) | Rule::Redact(_) => {
+                true
+            }
+        }
+    }
+
     /// Whether the output depends on the value alone (and the run's key), not on where it
     /// is: equal values in two columns under equal rules stay equal, so a foreign key between
     /// them still holds. `md5` and unique `email` derive their output from the row's place.

@@ -130,9 +130,14 @@ pub enum SqlValue<'a> {
     Expression(&'a [u8]),
 }
 
+/// Whether an INSERT value is the keyword NULL.
+pub fn is_sql_null(v: &[u8]) -> bool {
+    v.eq_ignore_ascii_case(b"null")
+}
+
 /// Classifies and decodes one value of a VALUES list, given without surrounding white space.
 pub fn decode_sql_value(v: &[u8], std_strings: bool) -> SqlValue<'_> {
-    if v.eq_ignore_ascii_case(b"null") {
+    if is_sql_null(v) {
         return SqlValue::Null;
     }
     let (escapes, body_start) = match v {

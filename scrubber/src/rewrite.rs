@@ -1,16 +1,20 @@
 //! Rewriting the segments of one chunk: what the parallel workers run.
 //!
 //! COPY rows are walked with one memchr2 pass over tabs and newlines; only ruled fields are
-//! decoded, and everything else is kept by reference (see [`crate::output`]). INSERT rows are
+//! decoded, and only when their rule reads the text ([`scrub_rules::Rule::reads_text`]);
+//! everything else is kept by reference (see [`crate::output`]). INSERT rows are
 //! walked value by value with the same lexer the splitter uses.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use memchr::memchr2_iter;
 use scrub_rules::{Ident, Keys, Outcome, Place, TableName, Value};
 
 use crate::error::{DataError, at};
-use crate::escape::{SqlValue, decode_copy, decode_sql_value, encode_copy, encode_sql};
+use crate::escape::{
+    COPY_NULL, SqlValue, decode_copy, decode_sql_value, encode_copy, encode_sql, is_sql_null,
+};
 use crate::output::Rewritten;
 use crate::plan::{BoundsPlan, Plan};
 use crate::splitter::{Kind, Segment, lines};
@@ -153,7 +157,12 @@ fn copy_rows(
     for i in memchr2_iter(b'\t', b'\n', data) {
         if plan.ruled.get(next_rule).is_some_and(|r| r.index == field) {
             let range = base + field_start..base + i;
-            let value = decode_copy(&data[field_start..i]);
+            let raw = &data[field_start..i];
+            let value = if plan.ruled[next_rule].rule.reads_text() {
+                decode_copy(raw)
+            } else {
+                (raw != COPY_NULL).then_some(Cow::Borrowed(raw))
+            };
             let value_ref = match &value {
                 Some(v) => Value::Text(v),
                 None => Value::Null,
@@ -174,7 +183,7 @@ fn copy_rows(
                 out,
                 |v, o| match v {
                     Some(t) => encode_copy(t, o),
-                    None => o.extend_from_slice(crate::escape::COPY_NULL),
+                    None => o.extend_from_slice(COPY_NULL),
                 },
             )?;
             changed[next_rule] += did as u64;
@@ -246,7 +255,14 @@ fn insert_rows(
         }
         for (k, field) in plan.ruled.iter().enumerate() {
             let range = values[field.index].clone();
-            let decoded = decode_sql_value(&input[range.clone()], std);
+            let raw = &input[range.clone()];
+            let decoded = if field.rule.reads_text() {
+                decode_sql_value(raw, std)
+            } else if is_sql_null(raw) {
+                SqlValue::Null
+            } else {
+                SqlValue::Expression(raw)
+            };
             let value_ref = match &decoded {
                 SqlValue::Null => Value::Null,
                 SqlValue::Text(t) => Value::Text(t),
