@@ -102,6 +102,24 @@ check_restored() {
   [ "$(rt_sql "$db" "SELECT array_length(tags, 1), array_dims(grid) FROM public.customers WHERE id = 7")" = '7|[1:2][1:2]' ]
   [ "$(rt_sql "$db" "SELECT tags::text, scores::text, grid::text FROM public.customers WHERE id = 1002")" = '{NULL}|{7,7}|{{NULL}}' ]
 
+  # The issue's own examples: {json: {"$.email": email, "$.phones[*]": null}}, {array: hash}.
+  expect_none "$db" "
+    SELECT c.id, c.doc, c.aliases FROM public.contacts c
+    WHERE c.doc->>'email' IS DISTINCT FROM 'nobody@example.com'
+       OR jsonb_array_length(c.doc->'phones') <> 2
+       OR EXISTS (SELECT FROM jsonb_array_elements(c.doc->'phones') AS e(v) WHERE v <> 'null'::jsonb)
+       OR c.doc->>'kind' IS DISTINCT FROM 'lead'
+       OR array_length(c.aliases, 1) <> 3 OR c.aliases[3] IS NOT NULL
+       OR EXISTS (SELECT FROM unnest(c.aliases[1:2]) AS a(x) WHERE x !~ '^[0-9a-f]{32}$')" \
+    'contacts rows where the json or array rule did not hold'
+  expect_none "$db" "
+    SELECT c.id FROM public.contacts c JOIN public.planted p USING (id)
+    WHERE strpos(c::text, p.email) > 0 OR strpos(c::text, p.phone) > 0 OR strpos(c::text, 'alias') > 0" \
+    'contacts rows where a planted value or an alias survived'
+  # hash is a pseudonym: equal aliases stay equal, distinct ones distinct.
+  [ "$(rt_sql "$db" "SELECT count(DISTINCT aliases[2]) FROM public.contacts")" = 7 ]
+  [ "$(rt_sql "$db" "SELECT count(DISTINCT aliases[1]) FROM public.contacts")" = 300 ]
+
   # Free text: nothing planted survives anywhere in the row, the rest of the text is kept.
   expect_none "$db" "
     SELECT c.id, p.email FROM public.customers c JOIN public.planted p USING (id)
