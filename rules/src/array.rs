@@ -370,7 +370,7 @@ mod tests {
         .unwrap();
         let parts: Vec<&str> = md5
             .trim_matches(|c| c == '{' || c == '}')
-            .split(|c| c == ',' || c == '{' || c == '}')
+            .split([',', '{', '}'])
             .filter(|p| !p.is_empty())
             .collect();
         assert_eq!(parts.len(), 4, "{md5}");
@@ -451,7 +451,7 @@ mod tests {
             let inner: Vec<String> = (0..rows)
                 .map(|r| {
                     let cells: Vec<String> = (0..cols)
-                        .map(|c| if (r + c + seed as usize) % 3 == 0 { "NULL".into() } else { format!("\"{r} {c}\"") })
+                        .map(|c| if (r + c + seed as usize).is_multiple_of(3) { "NULL".into() } else { format!("\"{r} {c}\"") })
                         .collect();
                     format!("{{{}}}", cells.join(","))
                 })

@@ -38,11 +38,11 @@ impl Rewritten {
             self.push(&input[range]);
             return;
         }
-        if let Some(Piece::Input(last)) = self.pieces.last_mut() {
-            if last.end == range.start {
-                last.end = range.end;
-                return;
-            }
+        if let Some(Piece::Input(last)) = self.pieces.last_mut()
+            && last.end == range.start
+        {
+            last.end = range.end;
+            return;
         }
         self.pieces.push(Piece::Input(range));
     }
@@ -66,11 +66,11 @@ impl Rewritten {
         if start == end {
             return;
         }
-        if let Some(Piece::Owned(last)) = self.pieces.last_mut() {
-            if last.end == start {
-                last.end = end;
-                return;
-            }
+        if let Some(Piece::Owned(last)) = self.pieces.last_mut()
+            && last.end == start
+        {
+            last.end = end;
+            return;
         }
         self.pieces.push(Piece::Owned(start..end));
     }

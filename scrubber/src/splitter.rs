@@ -225,13 +225,13 @@ impl Splitter {
     }
 
     fn push(&self, out: &mut Vec<Segment>, kind: Kind, range: Range<usize>) {
-        if kind == Kind::Raw {
-            if let Some(last) = out.last_mut() {
-                if last.kind == Kind::Raw && last.range.end == range.start {
-                    last.range.end = range.end;
-                    return;
-                }
-            }
+        if kind == Kind::Raw
+            && let Some(last) = out.last_mut()
+            && last.kind == Kind::Raw
+            && last.range.end == range.start
+        {
+            last.range.end = range.end;
+            return;
         }
         out.push(Segment {
             kind,
@@ -630,11 +630,11 @@ impl Splitter {
 
     fn insert_header(&mut self, buf: &[u8], p: usize, eof: bool) -> Result<Step, DataError> {
         let line = self.line;
-        if let Some((header, plan, table)) = &self.last_insert {
-            if buf[p..].starts_with(header) {
-                let (plan, table, end) = (plan.clone(), table.clone(), p + header.len());
-                return Ok(self.enter_insert(plan, table, line, end));
-            }
+        if let Some((header, plan, table)) = &self.last_insert
+            && buf[p..].starts_with(header)
+        {
+            let (plan, table, end) = (plan.clone(), table.clone(), p + header.len());
+            return Ok(self.enter_insert(plan, table, line, end));
         }
         let values = match lex::find_keyword(buf, p, self.std_strings, b"VALUES") {
             Some(Scan::Found(v)) => v,
