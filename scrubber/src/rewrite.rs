@@ -263,11 +263,7 @@ fn insert_rows(
             } else {
                 SqlValue::Expression(raw)
             };
-            let value_ref = match &decoded {
-                SqlValue::Null => Value::Null,
-                SqlValue::Text(t) => Value::Text(t),
-                SqlValue::Expression(e) => Value::Text(e),
-            };
+            let value_ref = rule_value(&decoded);
             let place = Place {
                 row: seg.offset + (row_start - seg.range.start) as u64,
                 column: field.index as u32,
@@ -314,11 +310,7 @@ fn bound_literals(
     for span in &plan.literals {
         let range = base + span.start..base + span.end;
         let decoded = decode_sql_value(&input[range.clone()], plan.std_strings);
-        let value = match &decoded {
-            SqlValue::Null => Value::Null,
-            SqlValue::Text(t) => Value::Text(t),
-            SqlValue::Expression(e) => Value::Text(e),
-        };
+        let value = rule_value(&decoded);
         let place = Place {
             row: seg.offset,
             column: 0,
@@ -343,4 +335,13 @@ fn bound_literals(
     }
     out.keep(input, kept_to..seg.range.end);
     Ok(())
+}
+
+/// What a rule sees of an INSERT value: NULL, or the text (an expression as written).
+fn rule_value<'a>(v: &'a SqlValue<'_>) -> Value<'a> {
+    match v {
+        SqlValue::Null => Value::Null,
+        SqlValue::Text(t) => Value::Text(t),
+        SqlValue::Expression(e) => Value::Text(e),
+    }
 }
