@@ -26,7 +26,8 @@ pub fn run(args: &CheckArgs) -> Result<(), Failure> {
         reader,
         Arc::new(RuleSet::default()),
         scrubber::DEFAULT_CHUNK_SIZE,
-    );
+    )
+    .with_checks(args.accept.checks());
     loop {
         match chunker.next_chunk() {
             Ok(Some(_)) => {}

@@ -37,8 +37,33 @@ pub enum Command {
     Detect(DetectArgs),
 }
 
+/// What input besides a whole pg_dump plain dump to accept (see the README's "Input").
+#[derive(Debug, Args, Clone, Copy)]
+pub struct InputArgs {
+    /// Accept SQL that has neither pg_dump's header nor any table data (hand-made SQL).
+    #[arg(long)]
+    pub allow_fragment: bool,
+
+    /// Accept a dump that has pg_dump's header but not its last line
+    /// `-- PostgreSQL database dump complete` (a dump cut short).
+    #[arg(long)]
+    pub allow_incomplete: bool,
+}
+
+impl InputArgs {
+    pub fn checks(&self) -> scrubber::InputChecks {
+        scrubber::InputChecks {
+            allow_fragment: self.allow_fragment,
+            allow_incomplete: self.allow_incomplete,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    #[command(flatten)]
+    pub accept: InputArgs,
+
     /// The rules file (YAML).
     #[arg(short = 'c', long = "config", value_name = "RULES", required = true)]
     pub rules: Option<PathBuf>,
@@ -80,6 +105,9 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    #[command(flatten)]
+    pub accept: InputArgs,
+
     /// The rules file (YAML).
     #[arg(short = 'c', long = "config", value_name = "RULES")]
     pub rules: PathBuf,
@@ -91,6 +119,9 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
+    #[command(flatten)]
+    pub accept: InputArgs,
+
     /// The rules file the scrubbed dump was made with (YAML).
     #[arg(short = 'c', long = "config", value_name = "RULES")]
     pub rules: PathBuf,
@@ -122,6 +153,9 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Args)]
 pub struct DetectArgs {
+    #[command(flatten)]
+    pub accept: InputArgs,
+
     /// Rules to check: exit 1 when a column that looks personal has no rule (or `keep`) in it.
     #[arg(short = 'c', long = "config", value_name = "RULES")]
     pub rules: Option<PathBuf>,

@@ -51,10 +51,15 @@ pub fn run(args: &DetectArgs) -> Result<(), Failure> {
         }
     };
     let mut tables: BTreeMap<TableName, TableSample> = BTreeMap::new();
-    let report = scrubber::read_rows(reader, scrubber::DEFAULT_CHUNK_SIZE, |_, row| {
-        let table = tables.entry(row.table.clone()).or_default();
-        table.add(row, args.sample);
-    })
+    let report = scrubber::read_rows(
+        reader,
+        scrubber::DEFAULT_CHUNK_SIZE,
+        args.accept.checks(),
+        |_, row| {
+            let table = tables.entry(row.table.clone()).or_default();
+            table.add(row, args.sample);
+        },
+    )
     .map_err(|e| Failure::data(format!("scrub detect: {}", source.locate(e))))?;
     let catalog = report.catalog;
     let mut tables = fold_into_parents(tables, &catalog);

@@ -21,6 +21,13 @@ pub fn display_name(path: Option<&Path>) -> String {
 pub fn open(path: Option<&PathBuf>) -> Result<Box<dyn Read + Send>> {
     let raw: Box<dyn Read + Send> = match path {
         Some(p) if p.as_path() != Path::new("-") => {
+            if p.is_dir() {
+                anyhow::bail!(
+                    "{} is a directory (a pg_dump directory-format archive?), not a plain-SQL dump; run `pg_restore -f - {} | scrub ...`",
+                    p.display(),
+                    p.display()
+                );
+            }
             Box::new(File::open(p).with_context(|| format!("cannot open {}", p.display()))?)
         }
         _ => {

@@ -100,6 +100,7 @@ fn scrub(args: RunArgs) -> Result<(), Failure> {
         keys: Arc::new(keys),
         compress: args.compress,
         chunk_size: args.chunk_size,
+        checks: args.accept.checks(),
     };
 
     let mut sink = sink::Sink::open(args.output.as_deref())

@@ -25,6 +25,8 @@ pub struct Settings {
     pub keys: Arc<Keys>,
     pub compress: Option<Compression>,
     pub chunk_size: usize,
+    /// What input besides a whole plain dump to accept.
+    pub checks: scrubber::InputChecks,
 }
 
 /// What a successful run did.
@@ -100,7 +102,7 @@ pub fn run(
     output: &mut (dyn Write + Send),
     settings: Settings,
 ) -> Result<Totals, RunError> {
-    let mut chunker = Chunker::new(input, rules, settings.chunk_size);
+    let mut chunker = Chunker::new(input, rules, settings.chunk_size).with_checks(settings.checks);
     let (stats, bytes_out) = if settings.jobs == 1 {
         run_inline(&mut chunker, output, &settings)?
     } else {

@@ -68,11 +68,12 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
         fakes: FingerprintMap::default(),
         fake_collisions: 0,
     };
-    read(&args.original, |catalog, row| {
+    let checks = args.accept.checks();
+    read(&args.original, checks, |catalog, row| {
         verifier.original_row(catalog, row)
     })?;
     verifier.resolver = Resolver::new(&rules);
-    read(&args.scrubbed, |catalog, row| {
+    read(&args.scrubbed, checks, |catalog, row| {
         verifier.scrubbed_row(catalog, row)
     })?;
     let (text, problems) = verifier.report(&args.original, &args.scrubbed);
@@ -90,17 +91,23 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
 /// Reads one dump, stopping at the first error `visit` returns.
 fn read(
     path: &Path,
+    checks: scrubber::InputChecks,
     mut visit: impl FnMut(&Catalog, &Row<'_>) -> Result<(), DataError>,
 ) -> Result<(), Failure> {
     let name = path.display();
     let reader = input::open(Some(&path.to_path_buf()))
         .map_err(|e| Failure::usage(format!("scrub verify: {e:#}")))?;
     let mut failed = None;
-    scrubber::read_rows(reader, scrubber::DEFAULT_CHUNK_SIZE, |catalog, row| {
-        if failed.is_none() {
-            failed = visit(catalog, row).err();
-        }
-    })
+    scrubber::read_rows(
+        reader,
+        scrubber::DEFAULT_CHUNK_SIZE,
+        checks,
+        |catalog, row| {
+            if failed.is_none() {
+                failed = visit(catalog, row).err();
+            }
+        },
+    )
     .map_err(|e| Failure::data(format!("scrub verify: {name}:{e}")))?;
     match failed {
         Some(e) => Err(Failure::data(format!("scrub verify: {name}:{e}"))),

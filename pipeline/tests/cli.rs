@@ -347,7 +347,7 @@ fn check_validates_rules_and_reports_against_a_schema() {
     let dir = Dir::new();
     let schema = dir.file(
         "schema.sql",
-        b"CREATE TABLE public.users (id integer NOT NULL, email character varying(10) NOT NULL, name text);\nALTER TABLE ONLY public.users ADD CONSTRAINT users_email_key UNIQUE (email);\n",
+        b"--\n-- PostgreSQL database dump\n--\nCREATE TABLE public.users (id integer NOT NULL, email character varying(10) NOT NULL, name text);\nALTER TABLE ONLY public.users ADD CONSTRAINT users_email_key UNIQUE (email);\n--\n-- PostgreSQL database dump complete\n--\n",
     );
     let good = dir.file(
         "good.yaml",
@@ -689,4 +689,143 @@ fn a_json_path_that_matches_no_document_fails_the_run_and_keeps_no_output() {
     let o = run(scrub().arg("-q").arg("-c").arg(&fixed).arg(&input), None);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!String::from_utf8_lossy(&o.stdout).contains("ann@corp.example"));
+}
+
+#[test]
+fn input_that_is_not_a_whole_plain_dump_is_refused_by_every_command() {
+    let dir = Dir::new();
+    let none = dir.file("none.yaml", b"tables: {}\npolicy: strict\n");
+    let rules = dir.file("rules.yaml", RULES.as_bytes());
+    let whole = [
+        b"--\n-- PostgreSQL database dump\n--\n\n".to_vec(),
+        dump(3),
+        b"\n--\n-- PostgreSQL database dump complete\n--\n\n\\unrestrict k\n".to_vec(),
+    ]
+    .concat();
+    let cut = &whole[..whole.len() - 60];
+    let cases: [(&str, Vec<u8>, &str); 6] = [
+        (
+            "custom.dump",
+            b"PGDMP\x01\x0f\x00\x04\x08\x01\x01users...".to_vec(),
+            "custom-format archive, not plain SQL; run `pg_restore -f - FILE | scrub",
+        ),
+        (
+            "archive.tar",
+            {
+                let mut t = vec![b'x'; 1024];
+                t[257..262].copy_from_slice(b"ustar");
+                t
+            },
+            "tar archive",
+        ),
+        ("garbage.bin", vec![7, 0, 200, 13, 0, 1], "binary data"),
+        ("empty.sql", Vec::new(), "the input is empty"),
+        (
+            "README.md",
+            b"# How to restore\n\nRun the script; then wait.\n".to_vec(),
+            "neither pg_dump's header",
+        ),
+        (
+            "cut.sql",
+            cut.to_vec(),
+            "cut short (--allow-incomplete accepts it)",
+        ),
+    ];
+    for (name, content, message) in &cases {
+        let input = dir.file(name, content);
+        let out = dir.path("out.sql");
+        for rules in [&none, &rules] {
+            let o = run(
+                scrub().arg("-c").arg(rules).arg(&input).arg("-o").arg(&out),
+                None,
+            );
+            assert_eq!(o.status.code(), Some(1), "{name}: {}", stderr(&o));
+            assert!(stderr(&o).contains(message), "{name}: {}", stderr(&o));
+            assert!(
+                stderr(&o).starts_with(&format!("scrub: {}:", input.display())),
+                "{}",
+                stderr(&o)
+            );
+            assert!(!stderr(&o).contains("misspelt"), "{name}: {}", stderr(&o));
+            assert!(!out.exists(), "{name}: no output is kept");
+        }
+        let detect = run(scrub().arg("detect").arg(&input), None);
+        assert_eq!(
+            detect.status.code(),
+            Some(1),
+            "detect {name}: {}",
+            stderr(&detect)
+        );
+        assert!(
+            detect.stdout.is_empty(),
+            "detect proposes nothing for {name}"
+        );
+        let check = run(
+            scrub()
+                .args(["check", "-c"])
+                .arg(&rules)
+                .arg("--schema")
+                .arg(&input),
+            None,
+        );
+        assert_eq!(
+            check.status.code(),
+            Some(1),
+            "check {name}: {}",
+            stderr(&check)
+        );
+        let good = dir.file("good.sql", &whole);
+        let verify = run(
+            scrub()
+                .args(["verify", "-c"])
+                .arg(&rules)
+                .arg(&good)
+                .arg(&input),
+            None,
+        );
+        assert_ne!(
+            verify.status.code(),
+            Some(0),
+            "verify {name}: {}",
+            stderr(&verify)
+        );
+    }
+    // A directory (pg_dump -Fd) is named as one.
+    let o = run(scrub().arg("-c").arg(&none).arg(dir.0.path()), None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("is a directory (a pg_dump directory-format archive?)"),
+        "{}",
+        stderr(&o)
+    );
+    // The options let hand-made SQL and a cut dump through, and a whole dump needs none.
+    let fragment = dir.file("fragment.sql", b"CREATE TABLE t (a int);\n");
+    let o = run(
+        scrub()
+            .arg("-c")
+            .arg(&none)
+            .arg("--allow-fragment")
+            .arg(&fragment),
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(o.stdout, b"CREATE TABLE t (a int);\n");
+    let cut_file = dir.file("cut.sql", cut);
+    let o = run(
+        scrub()
+            .arg("-c")
+            .arg(&rules)
+            .arg("--allow-incomplete")
+            .arg(&cut_file),
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(
+        scrub()
+            .arg("-c")
+            .arg(&rules)
+            .arg(dir.file("whole.sql", &whole)),
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
 }

@@ -130,8 +130,10 @@ fn detect_reads_a_schema_and_a_data_sample_and_says_which_file_a_bad_line_is_in(
     let schema = write(
         dir.path(),
         "schema.sql",
-        "CREATE TABLE public.users (id integer, email text, note text);\n\
-         CREATE TABLE public.cards (id integer, card text);",
+        "--\n-- PostgreSQL database dump\n--\n\
+         CREATE TABLE public.users (id integer, email text, note text);\n\
+         CREATE TABLE public.cards (id integer, card text);\n\
+         --\n-- PostgreSQL database dump complete\n--\n",
     );
     let sample = write(
         dir.path(),

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use scrub_rules::RuleSet;
 
 use crate::error::Error;
+use crate::shape::{HEAD_LEN, InputChecks, Shape};
 use crate::splitter::{Report, Segment, Splitter};
 
 /// The default chunk size: big enough that per-chunk costs vanish, small enough that a few
@@ -52,6 +53,8 @@ pub struct Chunker<R> {
     chunk_size: usize,
     eof: bool,
     bytes_read: u64,
+    /// The two ends of the input, to tell a whole plain dump from anything else.
+    shape: Shape,
 }
 
 impl<R: Read> Chunker<R> {
@@ -75,7 +78,15 @@ impl<R: Read> Chunker<R> {
             chunk_size,
             eof: false,
             bytes_read: 0,
+            shape: Shape::new(InputChecks::default()),
         }
+    }
+
+    /// Accepts the departures from a whole pg_dump plain dump that `checks` allows (by
+    /// default none: see [`InputChecks`]).
+    pub fn with_checks(mut self, checks: InputChecks) -> Chunker<R> {
+        self.shape = Shape::new(checks);
+        self
     }
 
     /// Takes back a written chunk's buffer, so that the next chunks reuse its memory instead
@@ -89,6 +100,12 @@ impl<R: Read> Chunker<R> {
     /// The next chunk, or `None` at the end of the input.
     pub fn next_chunk(&mut self) -> Result<Option<Chunk>, Error> {
         let mut want = self.chunk_size.max(self.buf.len());
+        let first = self.bytes_read == 0 && !self.eof;
+        if first {
+            // The first read takes in the whole head, whatever the chunk size.
+            self.fill(HEAD_LEN)?;
+            self.shape.check_head()?;
+        }
         loop {
             self.fill(want)?;
             if self.buf.is_empty() {
@@ -125,6 +142,8 @@ impl<R: Read> Chunker<R> {
                 .take(room as u64)
                 .read_to_end(&mut self.buf)?;
             self.bytes_read += n as u64;
+            let start = self.buf.len() - n;
+            self.shape.saw(&self.buf[start..]);
             if n < room {
                 self.eof = true;
             }
@@ -144,6 +163,9 @@ impl<R: Read> Chunker<R> {
 
     /// Ends the run: checks the dump ended cleanly and reports what it showed.
     pub fn finish(self) -> Result<Report, Error> {
-        Ok(self.splitter.finish()?)
+        let (saw_data, line) = (self.splitter.saw_data(), self.splitter.line());
+        let report = self.splitter.finish()?;
+        self.shape.check_end(saw_data, line)?;
+        Ok(report)
     }
 }

@@ -28,6 +28,7 @@ use crate::chunker::Chunker;
 use crate::error::{DataError, Error, at};
 use crate::escape::{SqlValue, decode_copy, decode_sql_value};
 use crate::plan::Plan;
+use crate::shape::InputChecks;
 use crate::splitter::{Kind, Report, Segment, lines};
 use crate::values::InsertRows;
 
@@ -54,9 +55,10 @@ pub struct Row<'a> {
 pub fn read_rows<R: Read>(
     input: R,
     chunk_size: usize,
+    checks: InputChecks,
     mut visit: impl FnMut(&Catalog, &Row<'_>),
 ) -> Result<Report, Error> {
-    let mut chunker = Chunker::every_row(input, chunk_size);
+    let mut chunker = Chunker::every_row(input, chunk_size).with_checks(checks);
     while let Some(chunk) = chunker.next_chunk()? {
         let catalog = chunker.catalog();
         for seg in chunk.segments() {

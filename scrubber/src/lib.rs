@@ -30,6 +30,7 @@ mod output;
 mod partition;
 mod plan;
 mod rewrite;
+mod shape;
 mod splitter;
 mod values;
 
@@ -47,6 +48,7 @@ pub use output::Rewritten;
 pub use partition::{BoundKind, BoundValue, Bounds, PartitionKey, Strategy};
 pub use plan::{Plan, Uncovered, Unmatched, rules_for};
 pub use rewrite::{Stats, TableStats, rewrite};
+pub use shape::InputChecks;
 pub use splitter::{Kind, Report, Segment, Splitter, lines};
 
 /// Rewrites a whole dump in memory, one chunk after another: the reference the parallel

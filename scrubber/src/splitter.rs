@@ -102,6 +102,8 @@ pub struct Splitter {
     last_insert: Option<(Vec<u8>, Option<Arc<Plan>>, TableName)>,
     /// Cut out the rows of every table, ruled or not ([`Splitter::every_row`]).
     every_row: bool,
+    /// Whether a COPY or INSERT has been seen: table data, the mark of a dump.
+    saw_data: bool,
 }
 
 /// What the whole dump showed, once it has been read.
@@ -129,6 +131,7 @@ impl Splitter {
             offset: 0,
             last_insert: None,
             every_row: false,
+            saw_data: false,
         }
     }
 
@@ -145,6 +148,16 @@ impl Splitter {
     /// The tables learnt so far.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// Whether the input so far had table data (a COPY or an INSERT).
+    pub fn saw_data(&self) -> bool {
+        self.saw_data
+    }
+
+    /// The line the next byte is on.
+    pub fn line(&self) -> u64 {
+        self.line
     }
 
     /// Splits a prefix of `buf` into segments (appended to `out`) and returns its length.
@@ -268,6 +281,7 @@ impl Splitter {
             None => return Ok(Step::NeedMore),
         };
         if word.eq_ignore_ascii_case(b"INSERT") {
+            self.saw_data = true;
             return self.insert_header(buf, p, eof);
         }
         let end = match lex::statement_end(buf, p, self.std_strings) {
@@ -427,6 +441,7 @@ impl Splitter {
         if !h.from_stdin {
             return Ok(Step::Emit(Kind::Raw, end));
         }
+        self.saw_data = true;
         let table = self.catalog.resolve(&h.table);
         let (plan, uncovered) = self.plan(&table, h.columns, "COPY", line)?;
         if let (Some(plan), Some(options)) = (&plan, &h.options) {

@@ -11,13 +11,14 @@ use proptest::prelude::*;
 use scrub_rules::{Keys, RuleSet};
 use scrubber::{decode_copy, encode_copy, scrub_bytes};
 
-/// A value: NULL, or bytes drawn to hit the escapes (tab, newline, CR, backslash, `\N`, `\.`).
+/// A value: NULL, or bytes drawn to hit the escapes (tab, newline, CR, backslash, `\N`, `\.`);
+/// any byte but NUL, which PostgreSQL text cannot hold.
 fn value() -> impl Strategy<Value = Option<Vec<u8>>> {
     prop_oneof![
         1 => Just(None),
         1 => Just(Some(b"\\N".to_vec())),
         1 => Just(Some(b"\\.".to_vec())),
-        6 => proptest::collection::vec(prop_oneof![Just(b'\t'), Just(b'\n'), Just(b'\r'), Just(b'\\'), Just(b'\''), Just(b';'), Just(b'('), Just(b')'), Just(b','), any::<u8>(), b'a'..=b'z'], 0..12).prop_map(Some),
+        6 => proptest::collection::vec(prop_oneof![Just(b'\t'), Just(b'\n'), Just(b'\r'), Just(b'\\'), Just(b'\''), Just(b';'), Just(b'('), Just(b')'), Just(b','), 1u8..=255, b'a'..=b'z'], 0..12).prop_map(Some),
     ]
 }
 
@@ -73,7 +74,7 @@ fn insert_statements(table: &str, rows: &[[Option<Vec<u8>>; 3]]) -> Vec<u8> {
 }
 
 fn dump(users: &[[Option<Vec<u8>>; 3]], other: &[[Option<Vec<u8>>; 3]], inserts: bool) -> Vec<u8> {
-    let mut d = b"-- generated\nSET standard_conforming_strings = on;\nCREATE TABLE public.users (id text, email text, note text);\nCREATE TABLE public.other (id text, email text, note text);\n".to_vec();
+    let mut d = b"--\n-- PostgreSQL database dump\n--\n\nSET standard_conforming_strings = on;\nCREATE TABLE public.users (id text, email text, note text);\nCREATE TABLE public.other (id text, email text, note text);\n".to_vec();
     let block = if inserts {
         insert_statements
     } else {
@@ -81,6 +82,7 @@ fn dump(users: &[[Option<Vec<u8>>; 3]], other: &[[Option<Vec<u8>>; 3]], inserts:
     };
     d.extend(block("other", other));
     d.extend(block("users", users));
+    d.extend_from_slice(b"\n--\n-- PostgreSQL database dump complete\n--\n\n");
     d
 }
 

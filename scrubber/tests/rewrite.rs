@@ -34,6 +34,13 @@ fn scrub(dump: &str, yaml: &str) -> (String, Report) {
     (String::from_utf8(out).unwrap(), report)
 }
 
+/// `body` between pg_dump's first and last comment lines: a whole dump, even without data.
+fn whole_dump(body: &str) -> String {
+    format!(
+        "--\n-- PostgreSQL database dump\n--\n\n{body}\n--\n-- PostgreSQL database dump complete\n--\n\n"
+    )
+}
+
 fn scrub_err(dump: &str, yaml: &str) -> String {
     match scrub_bytes(
         dump.as_bytes(),
@@ -61,7 +68,7 @@ CREATE FUNCTION public.f() RETURNS void LANGUAGE plpgsql AS $_$\nBEGIN\n  -- COP
 /* COPY public.users (id) FROM stdin; */\n\
 COPY public.other (a, b) FROM stdin;\nann@corp.com\t\\\\N\n\\.\n\
 COPY public.users (id, email, note) FROM stdin;\n1\tann@corp.com\tsecret\n2\t\\N\t\\N\n3\tbob\\\\@x\tline\\nbreak\n\\.\n\
-SELECT pg_catalog.lo_open('16395', 131072);\nSELECT pg_catalog.lowrite(0, '\\x6869');\n\\unrestrict AbC123\n";
+SELECT pg_catalog.lo_open('16395', 131072);\nSELECT pg_catalog.lowrite(0, '\\x6869');\n--\n-- PostgreSQL database dump complete\n--\n\\unrestrict AbC123\n";
     let (out, report) = scrub(dump, USERS_RULES);
     assert!(report.unmatched.is_empty());
     let expected = dump
@@ -182,9 +189,9 @@ fn quoted_identifiers() {
 
 #[test]
 fn rules_that_match_nothing_are_reported() {
-    let dump = "CREATE TABLE public.users (id integer, email text);\n";
+    let dump = whole_dump("CREATE TABLE public.users (id integer, email text);\n");
     let (_, report) = scrub(
-        dump,
+        &dump,
         "tables:\n  users:\n    columns:\n      emial: email\n  userz:\n    columns:\n      email: email\n",
     );
     let listed: Vec<String> = report.unmatched.iter().map(ToString::to_string).collect();
@@ -595,7 +602,8 @@ fn partition_bounds_that_a_rule_cannot_follow_fail_at_their_statement() {
         "{e}"
     );
     // Kept keys, and bounds of other key columns, pass through.
-    let (out, _) = scrub(range, "tables:\n  t:\n    columns: {d: keep}\n");
+    let range = whole_dump(range);
+    let (out, _) = scrub(&range, "tables:\n  t:\n    columns: {d: keep}\n");
     assert_eq!(out, range);
 }
 
