@@ -24,7 +24,7 @@ populatedb() { "$BK_REPO/scripts/populatedb" "$@"; }
 
 # An existing DB, with its oid and a row of its own, that refusals must leave alone.
 existing_db() {
-  printf 'CREATE TABLE mine (v text);\nINSERT INTO mine VALUES ($$kept$$);\n' >"$IN/mine.sql"
+  printf "CREATE TABLE mine (v text);\nINSERT INTO mine VALUES ('kept');\n" >"$IN/mine.sql"
   populatedb -d "$DB" "$IN/mine.sql"
   DB_OID=$(bk_psql postgres -c "SELECT oid FROM pg_database WHERE datname = '$DB'")
 }

@@ -18,9 +18,9 @@ teardown() { bk_teardown; }
 
 # The row count of every table that pagila.counts.tsv lists, in its format.
 counts() {
-  local table n
+  local table
   printf 'table\trow_count\n'
-  while IFS=$'\t' read -r table n; do
+  while IFS=$'\t' read -r table _; do
     [ "$table" != table ] || continue
     printf '%s\t%s\n' "$table" "$(bk_psql "$1" -c "SELECT count(*) FROM $table")"
   done <"$PAGILA_COUNTS"
