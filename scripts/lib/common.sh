@@ -88,6 +88,21 @@ sha256_of() {
 # result unaligned.
 maintenance_sql() { psql -X -q -At -w -v ON_ERROR_STOP=1 -d "${MAINTENANCE_DB:-postgres}" "$@"; }
 
+# drop_db_if_exists NAME: drops the database NAME, disconnecting its sessions;
+# quietly does nothing when there is none (no NOTICE).
+drop_db_if_exists() {
+  maintenance_sql -v db="$1" <<<'SET client_min_messages = warning;
+DROP DATABASE IF EXISTS :"db" WITH (FORCE);'
+}
+
+# swap_in_db SCRATCH NAME [replace]: renames the database SCRATCH to NAME.
+# With `replace`, an existing NAME is dropped first (its sessions
+# disconnected); without, the rename fails when NAME exists.
+swap_in_db() {
+  if [ "${3:-}" = replace ]; then drop_db_if_exists "$2"; fi
+  maintenance_sql -v from="$1" -v to="$2" <<<'ALTER DATABASE :"from" RENAME TO :"to";'
+}
+
 # db_exists NAME: whether the database NAME exists.
 db_exists() {
   local n
