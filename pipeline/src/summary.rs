@@ -40,5 +40,12 @@ pub fn render(totals: &Totals, settings: &Settings, keyed: bool, elapsed: Durati
             .collect();
         let _ = writeln!(s, "  {table}: {} rows; {}", t.rows, columns.join(", "));
     }
+    let dropped = totals.report.statistics_dropped;
+    if dropped > 0 {
+        let _ = writeln!(
+            s,
+            "  statistics: {dropped} statement(s) with values of ruled columns dropped"
+        );
+    }
     s
 }

@@ -76,6 +76,12 @@ pub struct Table {
     pub checks: Vec<Check>,
     /// The line of its CREATE TABLE.
     pub line: u64,
+    /// An inheritance child whose column order in the source database the dump does not
+    /// show: `INHERITS` puts the parents' columns first, but a column added to a parent
+    /// after the child was made comes last in the child, and `--inserts` writes values in
+    /// that order. Set for a child with columns of its own or several parents, or whose
+    /// parent is itself such a child or unknown.
+    pub order_unknown: bool,
 }
 
 impl Table {
@@ -102,11 +108,18 @@ pub struct Catalog {
     unreadable: HashMap<TableName, (u64, String)>,
     search_path: Option<Vec<Ident>>,
     domains: HashMap<TableName, String>,
+    /// Each index the dump created, and its table.
+    indexes: HashMap<TableName, TableName>,
 }
 
 impl Catalog {
     pub fn table(&self, name: &TableName) -> Option<&Table> {
         self.tables.get(name)
+    }
+
+    /// The table of the index `name`, if the dump created one by that name.
+    pub fn index_table(&self, name: &TableName) -> Option<&TableName> {
+        self.indexes.get(name)
     }
 
     /// Why the CREATE TABLE of `name` could not be read, if it could not.
@@ -202,7 +215,7 @@ impl Catalog {
         }
     }
 
-    /// Learns from a DDL statement: CREATE TABLE, CREATE DOMAIN, CREATE UNIQUE INDEX, ALTER
+    /// Learns from a DDL statement: CREATE TABLE, CREATE DOMAIN, CREATE [UNIQUE] INDEX, ALTER
     /// TABLE ... ADD CONSTRAINT. Other statements, and ones sqlparser cannot read, teach nothing
     /// (a CREATE TABLE that cannot be read is remembered, to explain a later failure).
     /// Returns the table a CREATE TABLE defined.
@@ -223,7 +236,7 @@ impl Catalog {
                 Statement::CreateTable(create) => {
                     created = Some(self.learn_create_table(create, sql, line));
                 }
-                Statement::CreateIndex(index) => self.learn_unique_index(index),
+                Statement::CreateIndex(index) => self.learn_index(index),
                 Statement::CreateDomain(domain) => {
                     let name = self.resolve(&object_name(&domain.name));
                     self.domains.insert(name, domain.data_type.to_string());
@@ -264,6 +277,13 @@ impl Catalog {
         for parent in create.inherits.iter().flatten() {
             parents.push(self.resolve(&object_name(parent)));
         }
+        let inherits = create.inherits.as_ref().map_or(0, Vec::len);
+        let order_unknown = inherits > 0
+            && (inherits > 1
+                || !create.columns.is_empty()
+                || parents
+                    .iter()
+                    .any(|p| self.tables.get(p).is_none_or(|t| t.order_unknown)));
         let mut columns: Vec<Column> = Vec::new();
         for parent in &parents {
             for c in self
@@ -314,6 +334,7 @@ impl Catalog {
         let table = self.tables.entry(name.clone()).or_default();
         table.columns = columns;
         table.line = line;
+        table.order_unknown = order_unknown;
         for p in parents {
             if !table.parents.contains(&p) {
                 table.parents.push(p);
@@ -382,11 +403,16 @@ impl Catalog {
         }
     }
 
-    fn learn_unique_index(&mut self, index: CreateIndex) {
+    fn learn_index(&mut self, index: CreateIndex) {
+        let table = self.resolve(&object_name(&index.table_name));
+        if let Some(name) = index.name.as_ref().and_then(|n| object_name(n).pop()) {
+            // An index lives in its table's schema.
+            let index_name = TableName::new(table.schema.clone(), name);
+            self.indexes.insert(index_name, table.clone());
+        }
         if !index.unique || index.predicate.is_some() {
             return;
         }
-        let table = self.resolve(&object_name(&index.table_name));
         let cols: Vec<Ident> = index
             .columns
             .iter()

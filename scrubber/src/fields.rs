@@ -9,7 +9,7 @@
 //! ```
 //! let dump = b"COPY public.t (id, note) FROM stdin;\n1\ta\\tb\n2\t\\N\n\\.\n";
 //! let mut seen = Vec::new();
-//! scrubber::read_rows(&dump[..], 1 << 16, |_, row| {
+//! scrubber::read_rows(&dump[..], 1 << 16, scrubber::InputChecks::default(), |_, row| {
 //!     seen.push((row.line, row.fields.iter().map(|f| f.as_deref().map(<[u8]>::to_vec)).collect::<Vec<_>>()));
 //! })
 //! .unwrap();
@@ -179,17 +179,22 @@ mod tests {
     /// (table, line, offset, fields) of every row, read with chunks of `chunk_size`.
     fn read(dump: &str, chunk_size: usize) -> Vec<(String, u64, u64, Vec<Option<String>>)> {
         let mut out = Vec::new();
-        read_rows(dump.as_bytes(), chunk_size, |_, row| {
-            let fields = row
-                .fields
-                .iter()
-                .map(|f| {
-                    f.as_deref()
-                        .map(|v| String::from_utf8_lossy(v).into_owned())
-                })
-                .collect();
-            out.push((row.table.to_string(), row.line, row.offset, fields));
-        })
+        read_rows(
+            dump.as_bytes(),
+            chunk_size,
+            InputChecks::default(),
+            |_, row| {
+                let fields = row
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        f.as_deref()
+                            .map(|v| String::from_utf8_lossy(v).into_owned())
+                    })
+                    .collect();
+                out.push((row.table.to_string(), row.line, row.offset, fields));
+            },
+        )
         .unwrap();
         out
     }
@@ -230,7 +235,8 @@ mod tests {
     #[test]
     fn a_short_row_is_an_error_naming_its_line() {
         let dump = "COPY public.t (a, b) FROM stdin;\n1\t2\n3\n\\.\n";
-        let err = read_rows(dump.as_bytes(), 1 << 16, |_, _| {}).unwrap_err();
+        let err =
+            read_rows(dump.as_bytes(), 1 << 16, InputChecks::default(), |_, _| {}).unwrap_err();
         assert_eq!(
             err.to_string(),
             "3: COPY public.t: the row has 1 fields, the COPY statement lists 2 columns"

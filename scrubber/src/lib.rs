@@ -32,6 +32,7 @@ mod plan;
 mod rewrite;
 mod shape;
 mod splitter;
+mod stats;
 mod values;
 
 use std::sync::Arc;

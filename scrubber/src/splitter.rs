@@ -31,6 +31,7 @@ use crate::header::{self, Setting};
 use crate::lex::{self, Scan};
 use crate::partition::{BoundKind, Bounds, rewrites_bounds};
 use crate::plan::{BoundsPlan, Matches, Plan, Uncovered, Unmatched, rules_for};
+use crate::stats;
 
 /// What to do with a segment of the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +105,8 @@ pub struct Splitter {
     every_row: bool,
     /// Whether a COPY or INSERT has been seen: table data, the mark of a dump.
     saw_data: bool,
+    /// Statistics statements dropped because they hold ruled values ([`crate::stats`]).
+    statistics_dropped: u64,
 }
 
 /// What the whole dump showed, once it has been read.
@@ -115,6 +118,8 @@ pub struct Report {
     pub uncovered: Vec<Uncovered>,
     /// Foreign keys whose two ends the rules rewrite differently. Each one an error.
     pub foreign_keys: Vec<Finding>,
+    /// Statistics statements dropped because they held values of ruled columns.
+    pub statistics_dropped: u64,
     pub catalog: Catalog,
 }
 
@@ -132,6 +137,7 @@ impl Splitter {
             last_insert: None,
             every_row: false,
             saw_data: false,
+            statistics_dropped: 0,
         }
     }
 
@@ -233,6 +239,7 @@ impl Splitter {
             unmatched,
             uncovered,
             foreign_keys: foreign_key_findings(&self.rules, &self.catalog),
+            statistics_dropped: self.statistics_dropped,
             catalog: self.catalog,
         })
     }
@@ -296,6 +303,13 @@ impl Splitter {
         if word.eq_ignore_ascii_case(b"COPY") {
             return self.copy_header(buf, p, end, eof);
         }
+        if word.eq_ignore_ascii_case(b"SELECT")
+            && let Some(call) = stats::parse(text)
+            && stats::must_drop(&call, &self.rules, &self.catalog)
+        {
+            self.statistics_dropped += 1;
+            return Ok(Step::Drop(end));
+        }
         let kind = self.learn(word, text)?;
         Ok(Step::Emit(kind, end))
     }
@@ -318,11 +332,13 @@ impl Splitter {
         } else if word.eq_ignore_ascii_case(b"CREATE") {
             let head = upper(40);
             let words: Vec<&str> = head.split_whitespace().collect();
-            let wanted = matches!(words.get(1).copied(), Some("TABLE" | "DOMAIN" | "UNIQUE"))
-                || matches!(
-                    (words.get(1).copied(), words.get(2).copied()),
-                    (Some("UNLOGGED" | "FOREIGN"), Some("TABLE"))
-                );
+            let wanted = matches!(
+                words.get(1).copied(),
+                Some("TABLE" | "DOMAIN" | "UNIQUE" | "INDEX")
+            ) || matches!(
+                (words.get(1).copied(), words.get(2).copied()),
+                (Some("UNLOGGED" | "FOREIGN"), Some("TABLE"))
+            );
             if wanted {
                 let created = self
                     .catalog
@@ -545,6 +561,18 @@ impl Splitter {
         match self.catalog.table(table).filter(|t| !t.columns.is_empty()) {
             // pg_dump --inserts writes `DEFAULT` for a generated column; COPY leaves it out.
             Some(t) if statement == "COPY" => Ok(t.data_columns()),
+            Some(t) if t.order_unknown => Err(at(
+                line,
+                format!("{statement} {table}"),
+                format!(
+                    "the statement lists no columns, and {table} inherits from {} with columns of its own: pg_dump writes the values in the source table's column order, which the dump does not show (a column added to a parent later comes last in the child); dump with --column-inserts",
+                    t.parents
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
             Some(t) => Ok(t.columns.iter().map(|c| c.name.clone()).collect()),
             None => {
                 let why = match self.catalog.unreadable(table) {

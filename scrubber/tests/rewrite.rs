@@ -164,7 +164,7 @@ fn rows_none_drops_the_rows_and_keeps_the_table() {
 #[test]
 fn a_rule_on_a_parent_covers_its_partitions_and_children() {
     let dump = "CREATE TABLE public.payment (id integer, email text) PARTITION BY RANGE (id);\nCREATE TABLE public.payment_p1 (id integer, email text);\nALTER TABLE ONLY public.payment ATTACH PARTITION public.payment_p1 FOR VALUES FROM (0) TO (10);\nCREATE TABLE public.payment_old (note text) INHERITS (public.payment);\n\
-COPY public.payment_p1 (id, email) FROM stdin;\n1\ta@b.c\n\\.\nINSERT INTO public.payment_old VALUES (2, 'd@e.f', 'n');\n";
+COPY public.payment_p1 (id, email) FROM stdin;\n1\ta@b.c\n\\.\nINSERT INTO public.payment_old (id, email, note) VALUES (2, 'd@e.f', 'n');\n";
     let (out, _) = scrub(
         dump,
         "tables:\n  payment:\n    columns:\n      email: email\n",
@@ -175,6 +175,88 @@ COPY public.payment_p1 (id, email) FROM stdin;\n1\ta@b.c\n\\.\nINSERT INTO publi
         "{out}"
     );
     assert!(!out.contains("a@b.c") && !out.contains("d@e.f"));
+}
+
+#[test]
+fn inserts_without_column_names_into_an_inheritance_child_with_columns_of_its_own_fail_closed() {
+    // In the source database `email` may have been added to `payment` after `payment_old`
+    // was made: then it is the child's last column and pg_dump --inserts writes it last.
+    let dump = "CREATE TABLE public.payment (id integer, email text);\nCREATE TABLE public.payment_old (note text) INHERITS (public.payment);\n\
+INSERT INTO public.payment_old VALUES (2, 'n', 'd@e.f');\n";
+    let err = scrub_err(
+        dump,
+        "tables:\n  payment:\n    columns:\n      email: email\n",
+    );
+    assert!(
+        err.starts_with("3: INSERT INTO public.payment_old: the statement lists no columns")
+            && err.contains("--column-inserts"),
+        "{err}"
+    );
+    // A child with no columns of its own has its one parent's order.
+    let plain = "CREATE TABLE public.payment (id integer, email text);\nCREATE TABLE public.payment_old () INHERITS (public.payment);\n\
+INSERT INTO public.payment_old VALUES (2, 'd@e.f');\n";
+    let (out, _) = scrub(
+        plain,
+        "tables:\n  payment:\n    columns:\n      email: email\n",
+    );
+    assert!(out.contains("VALUES (2, 'nobody@example.com');"), "{out}");
+}
+
+/// A pg_dump 18 `--statistics` call, as it writes one.
+fn attribute_stats(relation: &str, column: &str, values: &str) -> String {
+    format!(
+        "SELECT * FROM pg_catalog.pg_restore_attribute_stats(\n\t'version', '150018'::integer,\n\t'schemaname', 'public',\n\t'relname', '{relation}',\n\t'attname', '{column}',\n\t'inherited', 'f'::boolean,\n\t'null_frac', '0'::real,\n\t'avg_width', '6'::integer,\n\t'n_distinct', '-1'::real,\n\t'histogram_bounds', '{{{values}}}'::text,\n\t'correlation', '1'::real\n);\n"
+    )
+}
+
+#[test]
+fn statistics_of_ruled_columns_are_dropped_and_the_rest_kept() {
+    let relation = "SELECT * FROM pg_catalog.pg_restore_relation_stats(\n\t'version', '150018'::integer,\n\t'schemaname', 'public',\n\t'relname', 'users',\n\t'relpages', '1'::integer,\n\t'reltuples', '2'::real,\n\t'relallvisible', '0'::integer\n);\n";
+    let kept_id = attribute_stats("users", "id", "1,2");
+    let kept_other = attribute_stats("towns", "name", "Lyon,Paris");
+    let body = [
+        "CREATE TABLE public.users (id integer, email text);\n",
+        "CREATE TABLE public.towns (name text);\n",
+        "CREATE INDEX users_lower ON public.users USING btree (lower(email));\n",
+        "COPY public.users (id, email) FROM stdin;\n1\ta@b.c\n2\td@e.f\n\\.\n",
+        relation,
+        &kept_id,
+        &attribute_stats("users", "email", "a@b.c,d@e.f"),
+        &attribute_stats("users_lower", "lower", "a@b.c,d@e.f"),
+        &kept_other,
+    ]
+    .concat();
+    let dump = whole_dump(&body);
+    let (out, report) = scrub(
+        &dump,
+        "tables:\n  users:\n    columns:\n      email: email\n",
+    );
+    assert!(!out.contains("a@b.c") && !out.contains("d@e.f"), "{out}");
+    assert!(out.contains(relation) && out.contains(&kept_id) && out.contains(&kept_other));
+    assert_eq!(report.statistics_dropped, 2);
+    // Without a rule on the table, all its statistics stay.
+    let (same, report) = scrub(&dump, "tables:\n  towns:\n    columns:\n      name: keep\n");
+    assert_eq!(same, dump);
+    assert_eq!(report.statistics_dropped, 0);
+}
+
+#[test]
+fn statistics_of_a_parent_hold_its_childrens_values() {
+    let body = [
+        "CREATE TABLE public.people (id integer, email text) PARTITION BY RANGE (id);\n",
+        "CREATE TABLE public.people_1 (id integer, email text);\n",
+        "ALTER TABLE ONLY public.people ATTACH PARTITION public.people_1 FOR VALUES FROM (0) TO (10);\n",
+        "COPY public.people_1 (id, email) FROM stdin;\n1\ta@b.c\n\\.\n",
+        &attribute_stats("people", "email", "a@b.c"),
+        &attribute_stats("people_1", "email", "a@b.c"),
+    ]
+    .concat();
+    let (out, report) = scrub(
+        &whole_dump(&body),
+        "tables:\n  people_1:\n    columns:\n      email: email\n",
+    );
+    assert!(!out.contains("a@b.c"), "{out}");
+    assert_eq!(report.statistics_dropped, 2);
 }
 
 #[test]

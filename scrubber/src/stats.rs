@@ -1,0 +1,223 @@
+//! Planner statistics in the dump (pg_dump 18 `--statistics`): which to drop.
+//!
+//! # Why drop, not rewrite
+//!
+//! pg_dump 18 writes each column's statistics as a call such as
+//! `SELECT * FROM pg_catalog.pg_restore_attribute_stats('schemaname', 'public', 'relname',
+//! 'users', 'attname', 'email', ..., 'most_common_vals', '{...}'::text, ...)`. The
+//! `most_common_vals` and `histogram_bounds` arrays are original values of the column: a
+//! ruled column's statistics would leak what the rule replaced. They cannot be rewritten
+//! to match: the frequencies of the most common values and the order of the histogram
+//! describe the originals, and the rewritten values have other frequencies and another
+//! order. So the attribute statistics of a ruled column are dropped (PostgreSQL computes
+//! fresh ones at the next `ANALYZE`), and relation-level counts (`pg_restore_relation_stats`:
+//! pages and tuples, no values) stay.
+//!
+//! Which attribute statistics go:
+//!
+//! * of a table's column that a rule (other than `keep`) covers, or of any column of a
+//!   `rows: none` table, looking through the table's parents and its partitions and children
+//!   alike (a parent's `inherited` statistics hold its children's values);
+//! * of an index (an expression index such as `lower(email)` has statistics of its own) on
+//!   a table with any rule;
+//! * of any relation the dump has not shown to be a table or an index of an unruled table
+//!   (a materialized view, an index sqlparser could not read), as soon as there is any rule.
+//!
+//! Statistics of unruled columns stay, under `policy: strict` too.
+
+use scrub_rules::{Ident, Rule, RuleSet, TableName, TableRules};
+
+use crate::catalog::Catalog;
+use crate::plan::rules_for;
+
+/// The functions whose statements carry no values: relation-level counts.
+const COUNTS_ONLY: &str = "pg_restore_relation_stats";
+
+/// What a statistics statement restores.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct StatsCall {
+    pub function: String,
+    pub relation: Option<TableName>,
+    /// The column (`attname`); `None` for an index expression (`attnum`).
+    pub column: Option<Ident>,
+}
+
+/// Reads `SELECT * FROM pg_catalog.pg_restore_..._stats(...)`; `None` for other statements.
+pub(crate) fn parse(text: &[u8]) -> Option<StatsCall> {
+    let head = &text[..text.len().min(80)];
+    let open = memchr::memchr(b'(', head)?;
+    let prefix = String::from_utf8_lossy(&head[..open]).to_ascii_lowercase();
+    let function = prefix.rsplit(['.', ' ']).next()?.trim().to_owned();
+    if !(prefix.contains("from")
+        && function.starts_with("pg_restore_")
+        && function.ends_with("_stats"))
+    {
+        return None;
+    }
+    let literals = string_literals(&text[open..]);
+    let arg = |key: &str| {
+        literals
+            .chunks(2)
+            .find(|pair| pair[0] == key)
+            .and_then(|pair| pair.get(1))
+            .map(|v| Ident::from_token(v, true))
+    };
+    let relation = match (arg("schemaname"), arg("relname")) {
+        (Some(schema), Some(rel)) => Some(TableName::new(schema, rel)),
+        _ => None,
+    };
+    Some(StatsCall {
+        function,
+        relation,
+        column: arg("attname"),
+    })
+}
+
+/// The `'...'` literals of an argument list, in order (`''` is a quote).
+fn string_literals(args: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(k) = memchr::memchr(b'\'', &args[i..]) {
+        let mut value = Vec::new();
+        let mut j = i + k + 1;
+        while j < args.len() {
+            if args[j] == b'\'' {
+                if args.get(j + 1) == Some(&b'\'') {
+                    value.push(b'\'');
+                    j += 2;
+                    continue;
+                }
+                break;
+            }
+            value.push(args[j]);
+            j += 1;
+        }
+        out.push(String::from_utf8_lossy(&value).into_owned());
+        i = j + 1;
+        if i >= args.len() {
+            break;
+        }
+    }
+    out
+}
+
+/// Whether the statement must be dropped (see the module docs).
+pub(crate) fn must_drop(call: &StatsCall, rules: &RuleSet, catalog: &Catalog) -> bool {
+    if call.function == COUNTS_ONLY || !rules.tables().iter().any(changes_data) {
+        return false;
+    }
+    let Some(relation) = &call.relation else {
+        return true;
+    };
+    if catalog.table(relation).is_some() {
+        return match &call.column {
+            Some(column) => family(relation, catalog)
+                .iter()
+                .any(|t| rules_for(rules, &catalog.lineage(t)).is_some_and(|r| ruled(r, column))),
+            None => family_has_rules(relation, rules, catalog),
+        };
+    }
+    match catalog.index_table(relation) {
+        Some(table) => family_has_rules(table, rules, catalog),
+        None => true,
+    }
+}
+
+/// The table, its ancestors, and every table that has it among its ancestors.
+fn family(table: &TableName, catalog: &Catalog) -> Vec<TableName> {
+    let mut out = catalog.lineage(table);
+    for (name, _) in catalog.tables() {
+        if !out.contains(name) && catalog.lineage(name).contains(table) {
+            out.push(name.clone());
+        }
+    }
+    out
+}
+
+fn family_has_rules(table: &TableName, rules: &RuleSet, catalog: &Catalog) -> bool {
+    family(table, catalog)
+        .iter()
+        .any(|t| rules_for(rules, &catalog.lineage(t)).is_some_and(changes_data))
+}
+
+fn changes_data(rules: &TableRules) -> bool {
+    rules.drop_rows || rules.columns.iter().any(|c| c.rule != Rule::Keep)
+}
+
+fn ruled(rules: &TableRules, column: &Ident) -> bool {
+    rules.drop_rows || rules.column(column).is_some_and(|c| c.rule != Rule::Keep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(name: &str) -> TableName {
+        scrub_rules::parse_table_name(name).unwrap()
+    }
+
+    const ATTRIBUTE: &[u8] = b"SELECT * FROM pg_catalog.pg_restore_attribute_stats(\n\t'version', '180000'::integer,\n\t'schemaname', 'public',\n\t'relname', 'users',\n\t'attname', 'e''mail',\n\t'most_common_vals', '{\"Bob\",\"Ann\"}'::text\n);";
+
+    #[test]
+    fn reads_the_relation_and_column_of_a_statistics_call() {
+        let call = parse(ATTRIBUTE).unwrap();
+        assert_eq!(call.function, "pg_restore_attribute_stats");
+        assert_eq!(call.relation, Some(t("public.users")));
+        assert_eq!(call.column, Some(Ident::from_token("e'mail", true)));
+        assert_eq!(
+            parse(b"SELECT pg_catalog.set_config('search_path', '', false);"),
+            None
+        );
+        assert_eq!(parse(b"SELECT pg_catalog.lo_create('4242');"), None);
+    }
+
+    #[test]
+    fn drops_ruled_columns_indexes_of_ruled_tables_and_unknown_relations() {
+        let mut catalog = Catalog::default();
+        for sql in [
+            "CREATE TABLE public.users (id integer, email text, name text);",
+            "CREATE TABLE public.people (id integer, email text) PARTITION BY LIST (id);",
+            "CREATE TABLE public.people_1 PARTITION OF public.people FOR VALUES IN (1);",
+            "CREATE TABLE public.log (id integer, line text);",
+            "CREATE INDEX users_lower_email ON public.users USING btree (lower(email));",
+            "CREATE INDEX log_line ON public.log USING btree (lower(line));",
+        ] {
+            catalog.learn(sql, 1);
+        }
+        let rules = RuleSet::from_yaml(
+            "tables:\n  users:\n    columns: {email: email, id: keep}\n  people_1:\n    columns: {email: md5}\n",
+        )
+        .unwrap();
+        let call = |function: &str, rel: &str, column: Option<&str>| StatsCall {
+            function: function.to_owned(),
+            relation: Some(t(rel)),
+            column: column.map(|c| Ident::from_token(c, true)),
+        };
+        let attr = "pg_restore_attribute_stats";
+        let drop = |c: &StatsCall| must_drop(c, &rules, &catalog);
+        assert!(drop(&call(attr, "public.users", Some("email"))));
+        assert!(
+            !drop(&call(attr, "public.users", Some("id"))),
+            "keep is reviewed"
+        );
+        assert!(!drop(&call(attr, "public.users", Some("name"))), "unruled");
+        assert!(!drop(&call(
+            "pg_restore_relation_stats",
+            "public.users",
+            None
+        )));
+        // A parent's inherited statistics hold its partitions' values.
+        assert!(drop(&call(attr, "public.people", Some("email"))));
+        assert!(!drop(&call(attr, "public.people", Some("id"))));
+        assert!(drop(&call(attr, "public.users_lower_email", None)));
+        assert!(!drop(&call(attr, "public.log_line", None)));
+        assert!(drop(&call(attr, "public.some_matview", Some("email"))));
+        // Without rules nothing is dropped.
+        let none = RuleSet::default();
+        assert!(!must_drop(
+            &call(attr, "public.some_matview", Some("email")),
+            &none,
+            &catalog
+        ));
+    }
+}
