@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Parser;
-use scrub_rules::RuleSet;
+use scrub_rules::{LargeObjects, Policy, RuleSet};
 
 use crate::cli::{Cli, Command, RunArgs};
 use crate::parallel::{RunError, Settings};
@@ -148,6 +148,24 @@ fn scrub(args: RunArgs) -> Result<(), Failure> {
             "{} foreign key column(s) would not match what they reference",
             report.foreign_keys.len()
         ));
+    }
+    let large = &report.large_objects;
+    let undecided = large.objects > 0 && rules.large_objects() == LargeObjects::Undecided;
+    if undecided {
+        let what = format!(
+            "{input_name}:{}: the dump holds the contents of {} large object(s), which no column rule reaches; say `large_objects: none` (create them empty) or `large_objects: keep` in {rules_name}",
+            large.first_line.unwrap_or(0),
+            large.objects
+        );
+        if rules.policy() == Policy::Strict {
+            message.push_str(&format!("scrub: {what}\n"));
+            reasons.push(format!(
+                "{} large object(s) undecided under `policy: strict`",
+                large.objects
+            ));
+        } else if !rules.is_empty() {
+            eprintln!("scrub: warning: {what}");
+        }
     }
     if !reasons.is_empty() {
         message.push_str(&format!(

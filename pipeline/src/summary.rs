@@ -47,5 +47,13 @@ pub fn render(totals: &Totals, settings: &Settings, keyed: bool, elapsed: Durati
             "  statistics: {dropped} statement(s) with values of ruled columns dropped"
         );
     }
+    let large = &totals.report.large_objects;
+    if large.writes_dropped > 0 {
+        let _ = writeln!(
+            s,
+            "  large objects: {} written empty ({} lowrite call(s) dropped)",
+            large.objects, large.writes_dropped
+        );
+    }
     s
 }

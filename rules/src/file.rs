@@ -64,10 +64,29 @@ pub enum Policy {
     Strict,
 }
 
+/// What to do with the contents of large objects (`large_objects:` at the top of the file).
+///
+/// A large object (`lo_create`, then `lowrite` calls in the dump's BLOBS section) is data
+/// like a table's: a scanned passport, a letter with an address. No column rule reaches it,
+/// so the file decides for all of them at once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LargeObjects {
+    /// The file does not say: a dump with large objects is an error under `policy: strict`
+    /// and a warning otherwise.
+    #[default]
+    Undecided,
+    /// `keep`: their contents pass through.
+    Keep,
+    /// `none`: each object is still created (the OIDs that tables hold still resolve) but
+    /// left empty: its `lowrite` calls are dropped.
+    Empty,
+}
+
 /// A validated rules file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RuleSet {
     policy: Policy,
+    large_objects: LargeObjects,
     tables: Vec<TableRules>,
     index: BTreeMap<TableName, usize>,
 }
@@ -88,6 +107,21 @@ impl RuleSet {
                             pos(&p),
                             format!(
                                 "unknown policy `{other}`; policies are `listed` (the default: only the named columns are touched) and `strict` (every column must have a rule or `keep`)"
+                            ),
+                        ));
+                    }
+                },
+            },
+            large_objects: match raw.large_objects {
+                None => LargeObjects::Undecided,
+                Some(l) => match l.value.as_str() {
+                    "keep" => LargeObjects::Keep,
+                    "none" => LargeObjects::Empty,
+                    other => {
+                        return Err(RulesError::At(
+                            pos(&l),
+                            format!(
+                                "unknown large_objects setting `{other}`; it is `none` (create each large object empty) or `keep` (pass their contents through)"
                             ),
                         ));
                     }
@@ -159,6 +193,11 @@ impl RuleSet {
         self.policy
     }
 
+    /// What to do with the contents of large objects.
+    pub fn large_objects(&self) -> LargeObjects {
+        self.large_objects
+    }
+
     /// Every table with rules, in file order.
     pub fn tables(&self) -> &[TableRules] {
         &self.tables
@@ -225,6 +264,7 @@ fn pos<T>(s: &Spanned<T>) -> Pos {
 #[serde(deny_unknown_fields)]
 struct RawFile {
     policy: Option<Spanned<String>>,
+    large_objects: Option<Spanned<String>>,
     tables: Ordered<RawTable>,
 }
 
@@ -527,6 +567,22 @@ tables:
         );
         assert!(
             e.contains("line 4 column 3") && e.contains("already has rules at 2:3"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn large_objects_are_undecided_unless_the_file_says_none_or_keep() {
+        let tables = "tables:\n  t:\n    columns: {a: md5}\n";
+        let set = RuleSet::from_yaml(tables).unwrap();
+        assert_eq!(set.large_objects(), LargeObjects::Undecided);
+        for (setting, want) in [("none", LargeObjects::Empty), ("keep", LargeObjects::Keep)] {
+            let set = RuleSet::from_yaml(&format!("large_objects: {setting}\n{tables}")).unwrap();
+            assert_eq!(set.large_objects(), want);
+        }
+        let e = error_of(&format!("{tables}large_objects: drop\n"));
+        assert!(
+            e.starts_with("line 4 column 16:") && e.contains("`none`"),
             "{e}"
         );
     }

@@ -47,7 +47,7 @@ mod redact;
 mod rule;
 
 pub use fake::{Fake, KIND_NAMES, Kind as FakeKind};
-pub use file::{ColumnRule, Policy, Pos, RuleSet, RulesError, TableRules};
+pub use file::{ColumnRule, LargeObjects, Policy, Pos, RuleSet, RulesError, TableRules};
 pub use hash::{Hash, Shape as HashShape};
 pub use json::{JsonPath, JsonRule};
 pub use keys::{KeyError, KeySource, Keys, MIN_KEY_MATERIAL};

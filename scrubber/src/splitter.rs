@@ -22,12 +22,13 @@ use std::ops::Range;
 use std::sync::{Arc, LazyLock};
 
 use memchr::{memchr, memmem, memrchr};
-use scrub_rules::{Ident, Policy, Rule, RuleSet, TableName};
+use scrub_rules::{Ident, LargeObjects, Policy, Rule, RuleSet, TableName};
 
 use crate::catalog::Catalog;
 use crate::check::{Finding, foreign_key_findings};
 use crate::error::{DataError, at};
 use crate::header::{self, Setting};
+use crate::large_object::{self, LargeObjectsSeen};
 use crate::lex::{self, Scan};
 use crate::partition::{BoundKind, Bounds, rewrites_bounds};
 use crate::plan::{BoundsPlan, Matches, Plan, Uncovered, Unmatched, rules_for};
@@ -107,6 +108,7 @@ pub struct Splitter {
     saw_data: bool,
     /// Statistics statements dropped because they hold ruled values ([`crate::stats`]).
     statistics_dropped: u64,
+    large_objects: LargeObjectsSeen,
 }
 
 /// What the whole dump showed, once it has been read.
@@ -120,6 +122,8 @@ pub struct Report {
     pub foreign_keys: Vec<Finding>,
     /// Statistics statements dropped because they held values of ruled columns.
     pub statistics_dropped: u64,
+    /// The large objects whose contents the dump writes; see [`LargeObjects`].
+    pub large_objects: LargeObjectsSeen,
     pub catalog: Catalog,
 }
 
@@ -138,6 +142,7 @@ impl Splitter {
             every_row: false,
             saw_data: false,
             statistics_dropped: 0,
+            large_objects: LargeObjectsSeen::default(),
         }
     }
 
@@ -240,6 +245,7 @@ impl Splitter {
             uncovered,
             foreign_keys: foreign_key_findings(&self.rules, &self.catalog),
             statistics_dropped: self.statistics_dropped,
+            large_objects: self.large_objects,
             catalog: self.catalog,
         })
     }
@@ -309,6 +315,22 @@ impl Splitter {
         {
             self.statistics_dropped += 1;
             return Ok(Step::Drop(end));
+        }
+        if word.eq_ignore_ascii_case(b"SELECT")
+            && let Some(call) = large_object::call(text)
+        {
+            let seen = &mut self.large_objects;
+            match call {
+                large_object::Call::Open => {
+                    seen.objects += 1;
+                    seen.first_line.get_or_insert(self.line);
+                }
+                large_object::Call::Write if self.rules.large_objects() == LargeObjects::Empty => {
+                    seen.writes_dropped += 1;
+                    return Ok(Step::Drop(end));
+                }
+                large_object::Call::Write => {}
+            }
         }
         let kind = self.learn(word, text)?;
         Ok(Step::Emit(kind, end))
