@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use scrub_rules::RuleSet;
 use scrubber::Chunker;
 
 use crate::cli::CheckArgs;
@@ -21,10 +20,12 @@ pub fn run(args: &CheckArgs) -> Result<(), Failure> {
     };
     let schema_name = schema.display();
     let reader = input::open(Some(schema)).map_err(|e| Failure::data(format!("scrub: {e:#}")))?;
-    // Read the schema through the same splitter as a run, with no rules: it only learns.
+    // Read the schema through the same splitter as a run: it learns the tables and, when the
+    // file has data too, which columns have rows (only those need a rule under strict). The
+    // chunks are not rewritten.
     let mut chunker = Chunker::new(
         reader,
-        Arc::new(RuleSet::default()),
+        Arc::new(rules.clone()),
         scrubber::DEFAULT_CHUNK_SIZE,
     )
     .with_checks(args.accept.checks());
@@ -39,7 +40,11 @@ pub fn run(args: &CheckArgs) -> Result<(), Failure> {
         .finish()
         .map_err(|e| Failure::data(format!("scrub: {schema_name}:{e}")))?;
     let findings = scrubber::check_rules(&rules, &report.catalog);
-    let uncovered = scrubber::uncovered_columns(&rules, &report.catalog);
+    let uncovered = if report.saw_data {
+        report.uncovered.clone()
+    } else {
+        scrubber::uncovered_columns(&rules, &report.catalog)
+    };
     if findings.is_empty() && uncovered.is_empty() {
         println!(
             "{rules_name}: {} table(s), {column_rules} column rule(s): all match {schema_name}",

@@ -221,7 +221,7 @@ impl<'r> Resolver<'r> {
                 rules,
                 true,
                 row.line,
-                |c| scrubber::max_chars(catalog, row.table, c),
+                |c| scrubber::column_facts(catalog, row.table, c),
             )?),
             None => None,
         };

@@ -622,7 +622,7 @@ fn strict_policy_fails_listing_uncovered_columns_and_keeps_no_output() {
         )
     );
     assert_eq!(dir.names(), ["dump.sql", "strict.yaml"]);
-    // `scrub check` finds the same from the schema: users.name (public.other has no CREATE TABLE).
+    // `scrub check` on a dump with data finds what the run does: the columns that have rows.
     let o = run(
         scrub()
             .args(["check", "-c"])
@@ -632,12 +632,14 @@ fn strict_policy_fails_listing_uncovered_columns_and_keeps_no_output() {
         None,
     );
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains(&format!(
-            "{input_name}:2: public.users.name is not covered by any rule (policy: strict)"
-        )),
-        "{}",
-        stderr(&o)
+    let strict_name = strict.display();
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "{input_name}:4: public.users.name is not covered by any rule (policy: strict)\n\
+             {input_name}:10: public.other.a is not covered by any rule (policy: strict)\n\
+             scrub check: 2 problem(s) with {strict_name} against {input_name}\n"
+        )
     );
     // Covered: a keep for each column, and `rows: none` for the other table.
     let covered = dir.file(
@@ -828,4 +830,41 @@ fn input_that_is_not_a_whole_plain_dump_is_refused_by_every_command() {
         None,
     );
     assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn check_under_strict_needs_no_rule_for_a_table_without_rows() {
+    let dir = Dir::new();
+    let mut full = b"CREATE TABLE public.other (a text);\n".to_vec();
+    full.extend_from_slice(&dump(2));
+    full.extend_from_slice(b"CREATE TABLE public.audit (id integer, note text);\nCOPY public.audit (id, note) FROM stdin;\n\\.\n");
+    let input = dir.file("dump.sql", &full);
+    let schema = dir.file(
+        "schema.sql",
+        b"CREATE TABLE public.users (id integer, email text, name text);\nCREATE TABLE public.other (a text);\nCREATE TABLE public.audit (id integer, note text);\n",
+    );
+    let rules = dir.file(
+        "strict.yaml",
+        b"policy: strict\ntables:\n  public.users:\n    columns: {id: keep, email: email, name: keep}\n  public.other:\n    rows: none\n",
+    );
+    let check = |against: &std::path::Path| {
+        run(
+            scrub()
+                .args(["check", "--allow-fragment", "-c"])
+                .arg(&rules)
+                .arg("--schema")
+                .arg(against),
+            None,
+        )
+    };
+    let o = check(&input);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // From a schema alone the rows are unknown: every column needs its rule.
+    let o = check(&schema);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("public.audit.note is not covered"),
+        "{}",
+        stderr(&o)
+    );
 }

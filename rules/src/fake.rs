@@ -17,6 +17,7 @@ use jiff::civil::Date;
 
 use crate::hash::{digest, write_uuid};
 use crate::keys::Keys;
+use crate::rule::truncate_chars;
 
 /// The earliest and latest `date_of_birth` unless the rule says otherwise.
 pub const DEFAULT_BIRTH_FROM: Date = jiff::civil::date(1940, 1, 1);
@@ -388,14 +389,6 @@ fn write_base36(mut n: u64, out: &mut Vec<u8>) {
     for slot in out[start..].iter_mut().rev() {
         *slot = DIGITS[(n % 36) as usize];
         n /= 36;
-    }
-}
-
-/// Cuts the text at `max` characters (never inside a character).
-fn truncate_chars(out: &mut Vec<u8>, max: usize) {
-    let text = std::str::from_utf8(out).expect("fakes are UTF-8");
-    if let Some((cut, _)) = text.char_indices().nth(max) {
-        out.truncate(cut);
     }
 }
 

@@ -18,7 +18,7 @@ use std::fmt;
 use regex::bytes::Regex;
 
 use crate::keys::Keys;
-use crate::rule::{Outcome, ValueError};
+use crate::rule::{Outcome, ValueError, truncate_chars};
 
 /// What `redact` can find. The order is the priority when matches overlap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -65,6 +65,9 @@ pub struct Redact {
     ip: Option<Regex>,
     /// Runs of digit groups with phone or card punctuation, split into spans afterwards.
     digits: Option<Regex>,
+    /// The column's `varchar(n)`: a pseudonym may be longer than what it replaces, so the
+    /// result is cut to fit.
+    max_chars: Option<usize>,
 }
 
 const EMAIL: &str = r"(?-u)[A-Za-z0-9._%+\-\x80-\xFF]+(?:'[A-Za-z0-9._%+\-\x80-\xFF]+)*@[A-Za-z0-9\x80-\xFF](?:[A-Za-z0-9\-\x80-\xFF]*[A-Za-z0-9\x80-\xFF])?(?:\.[A-Za-z0-9\x80-\xFF](?:[A-Za-z0-9\-\x80-\xFF]*[A-Za-z0-9\x80-\xFF])?)+";
@@ -89,7 +92,14 @@ impl Redact {
             ip: compile(&[RedactKind::Ip], IP),
             digits: compile(&[RedactKind::Card, RedactKind::Phone], DIGITS),
             kinds,
+            max_chars: None,
         }
+    }
+
+    /// The rule for a column of at most `n` characters (the tighter limit stays).
+    pub fn with_max_chars(mut self, n: usize) -> Redact {
+        self.max_chars = Some(self.max_chars.map_or(n, |m| m.min(n)));
+        self
     }
 
     /// The kinds, in priority order.
@@ -173,13 +183,16 @@ impl Redact {
             copied = f.end;
         }
         out.extend_from_slice(&text[copied..]);
+        if let Some(max) = self.max_chars {
+            truncate_chars(out, max);
+        }
         Ok(Outcome::Text(out))
     }
 }
 
 impl PartialEq for Redact {
     fn eq(&self, other: &Redact) -> bool {
-        self.kinds == other.kinds
+        self.kinds == other.kinds && self.max_chars == other.max_chars
     }
 }
 

@@ -276,7 +276,7 @@ impl Rule {
     }
 
     /// The rule for a column that holds at most `n` characters (`varchar(n)` in the schema):
-    /// fakes are cut to fit; other rules are as they are (`scrub check` reports those that
+    /// fakes and redacted text are cut to fit; other rules are as they are (`scrub check` reports those that
     /// cannot fit).
     pub fn with_max_chars(self, n: usize) -> Rule {
         match self {
@@ -284,6 +284,7 @@ impl Rule {
                 fake.max_chars = Some(fake.max_chars.map_or(n, |m| m.min(n)));
                 Rule::Fake(fake)
             }
+            Rule::Redact(redact) => Rule::Redact(redact.with_max_chars(n)),
             other => other,
         }
     }
@@ -291,6 +292,18 @@ impl Rule {
 
 fn with_unique(label: String, unique: bool) -> String {
     if unique { label + "+unique" } else { label }
+}
+
+/// Cuts the text at `max` characters, never inside one: UTF-8 characters when the text is
+/// UTF-8, else bytes (a single-byte encoding such as LATIN1).
+pub(crate) fn truncate_chars(out: &mut Vec<u8>, max: usize) {
+    let cut = match std::str::from_utf8(out) {
+        Ok(text) => text.char_indices().nth(max).map(|(cut, _)| cut),
+        Err(_) => (out.len() > max).then_some(max),
+    };
+    if let Some(cut) = cut {
+        out.truncate(cut);
+    }
 }
 
 /// 16 hex characters of the row's place, through a keyed permutation of byte offsets bound

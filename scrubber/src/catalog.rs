@@ -13,13 +13,14 @@ use std::collections::HashMap;
 use scrub_rules::{DEFAULT_SCHEMA, Ident, TableName};
 use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, ColumnOption, CreateIndex, CreateTable, Expr,
-    ObjectName, ObjectNamePart, Statement, TableConstraint,
+    ObjectName, ObjectNamePart, Statement, TableConstraint, UserDefinedTypeRepresentation,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::partition::{self, Bounds, PartitionKey};
+use crate::unparsed;
 
 /// One column as its CREATE TABLE defines it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,6 +111,8 @@ pub struct Catalog {
     domains: HashMap<TableName, String>,
     /// Each index the dump created, and its table.
     indexes: HashMap<TableName, TableName>,
+    /// The attributes of each composite type, for typed tables.
+    composites: HashMap<TableName, Vec<Column>>,
 }
 
 impl Catalog {
@@ -215,26 +218,53 @@ impl Catalog {
         }
     }
 
-    /// Learns from a DDL statement: CREATE TABLE, CREATE DOMAIN, CREATE [UNIQUE] INDEX, ALTER
-    /// TABLE ... ADD CONSTRAINT. Other statements, and ones sqlparser cannot read, teach nothing
-    /// (a CREATE TABLE that cannot be read is remembered, to explain a later failure).
+    /// Learns from a DDL statement: CREATE TABLE (typed tables and virtual generated columns
+    /// too, see [`unparsed`]), CREATE TYPE ... AS (...), CREATE DOMAIN, CREATE [UNIQUE] INDEX,
+    /// ALTER TABLE ... ADD CONSTRAINT. Other statements, and ones sqlparser cannot read, teach
+    /// nothing (a CREATE TABLE that cannot be read is remembered, to explain a later failure).
     /// Returns the table a CREATE TABLE defined.
     pub fn learn(&mut self, sql: &str, line: u64) -> Option<TableName> {
-        let statements = match Parser::parse_sql(&PostgreSqlDialect {}, sql) {
-            Ok(s) => s,
+        let parse = |sql: &str| Parser::parse_sql(&PostgreSqlDialect {}, sql);
+        let (statements, sql) = match parse(sql) {
+            Ok(s) => (s, sql.to_owned()),
             Err(e) => {
-                if let Some(name) = created_table_name(sql) {
-                    let name = self.resolve(&name);
-                    self.unreadable.insert(name, (line, e.to_string()));
+                if let Some(stored) = unparsed::stored_generated(sql)
+                    && let Ok(s) = parse(&stored)
+                {
+                    (s, stored)
+                } else if let Some((table, type_name)) = unparsed::typed_table(sql) {
+                    return Some(self.learn_typed_table(&table, &type_name, line, e.to_string()));
+                } else {
+                    if let Some(name) = created_table_name(sql) {
+                        let name = self.resolve(&name);
+                        self.unreadable.insert(name, (line, e.to_string()));
+                    }
+                    return None;
                 }
-                return None;
             }
         };
         let mut created = None;
         for statement in statements {
             match statement {
                 Statement::CreateTable(create) => {
-                    created = Some(self.learn_create_table(create, sql, line));
+                    created = Some(self.learn_create_table(create, &sql, line));
+                }
+                Statement::CreateType {
+                    name,
+                    representation: Some(UserDefinedTypeRepresentation::Composite { attributes }),
+                } => {
+                    let name = self.resolve(&object_name(&name));
+                    let attributes = attributes
+                        .iter()
+                        .map(|a| Column {
+                            name: ident(&a.name),
+                            data_type: a.data_type.to_string(),
+                            not_null: false,
+                            generated: false,
+                            default: None,
+                        })
+                        .collect();
+                    self.composites.insert(name, attributes);
                 }
                 Statement::CreateIndex(index) => self.learn_index(index),
                 Statement::CreateDomain(domain) => {
@@ -268,6 +298,35 @@ impl Catalog {
         created
     }
 
+    /// A typed table (`CREATE TABLE t OF person_t`) has its composite type's attributes as
+    /// columns, in order. `error` is why sqlparser could not read the statement.
+    fn learn_typed_table(
+        &mut self,
+        table: &[Ident],
+        type_name: &[Ident],
+        line: u64,
+        error: String,
+    ) -> TableName {
+        let name = self.resolve(table);
+        let type_name = self.resolve(type_name);
+        match self.composites.get(&type_name) {
+            Some(attributes) => {
+                let columns = attributes.clone();
+                self.unreadable.remove(&name);
+                let t = self.tables.entry(name.clone()).or_default();
+                t.columns = columns;
+                t.line = line;
+            }
+            None => {
+                let why = format!(
+                    "{error}; it is a typed table of {type_name}, whose CREATE TYPE the dump has not shown before this line"
+                );
+                self.unreadable.insert(name.clone(), (line, why));
+            }
+        }
+        name
+    }
+
     fn learn_create_table(&mut self, create: CreateTable, sql: &str, line: u64) -> TableName {
         let name = self.resolve(&object_name(&create.name));
         let mut parents: Vec<TableName> = Vec::new();
@@ -278,9 +337,18 @@ impl Catalog {
             parents.push(self.resolve(&object_name(parent)));
         }
         let inherits = create.inherits.as_ref().map_or(0, Vec::len);
+        let inherited = |c: &sqlparser::ast::ColumnDef| {
+            parents.iter().any(|p| {
+                self.tables
+                    .get(p)
+                    .is_some_and(|t| t.column(&ident(&c.name)).is_some())
+            })
+        };
+        // A column of the child's own that merges with a parent's takes the parent's place;
+        // one that does not may sit before columns added to the parent later.
         let order_unknown = inherits > 0
             && (inherits > 1
-                || !create.columns.is_empty()
+                || !create.columns.iter().all(inherited)
                 || parents
                     .iter()
                     .any(|p| self.tables.get(p).is_none_or(|t| t.order_unknown)));
@@ -326,7 +394,12 @@ impl Catalog {
                 }
             }
             match columns.iter_mut().find(|c| c.name == column.name) {
-                Some(existing) => existing.not_null |= column.not_null,
+                // A parent's plain column may be generated in the child, or get a default.
+                Some(existing) => {
+                    existing.not_null |= column.not_null;
+                    existing.generated |= column.generated;
+                    existing.default = column.default.or(existing.default.take());
+                }
                 None => columns.push(column),
             }
         }

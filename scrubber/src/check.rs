@@ -15,7 +15,7 @@ use scrub_rules::{ColumnRule, FakeKind, HashShape, Ident, Policy, Pos, Rule, Rul
 
 use crate::catalog::{Catalog, Column, Table};
 use crate::partition::{Strategy, rewrites_bounds};
-use crate::plan::{Uncovered, rules_for};
+use crate::plan::{ColumnFacts, Uncovered, rules_for};
 
 /// One problem with one rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +47,7 @@ pub fn check_rules(rules: &RuleSet, catalog: &Catalog) -> Vec<Finding> {
 fn rule_findings(rules: &RuleSet, catalog: &Catalog) -> Vec<Finding> {
     let mut findings = Vec::new();
     for t in rules.tables() {
-        let Some(table) = catalog.table(&t.table).filter(|d| !d.columns.is_empty()) else {
+        let Some(table) = catalog.table(&t.table).filter(|d| d.line > 0) else {
             let message = match catalog.unreadable(&t.table) {
                 Some((line, e)) => {
                     format!("the CREATE TABLE at line {line} of the schema could not be read: {e}")
@@ -169,10 +169,11 @@ fn schema_literals(
             }
         }
     }
+    // A NULL satisfies every CHECK.
     for check in table
         .checks
         .iter()
-        .filter(|c| c.columns.contains(&column.name))
+        .filter(|c| *rule != Rule::Null && c.columns.contains(&column.name))
     {
         out.push(format!(
             "used in CHECK ({}) at schema line {}: the constraint and its literals are restored as written, and may reject the values `{label}` writes",
@@ -304,10 +305,12 @@ pub fn uncovered_columns(rules: &RuleSet, catalog: &Catalog) -> Vec<Uncovered> {
 }
 
 /// The column's type in lower case, a domain resolved to its base type.
+/// Quotes go: `--quote-all-identifiers` dumps write `"text"`, `public."citext"`.
 fn base_type(catalog: &Catalog, column: &Column) -> String {
     catalog
         .domain_base(&column.data_type)
         .unwrap_or(&column.data_type)
+        .replace('"', "")
         .to_ascii_lowercase()
 }
 
@@ -357,10 +360,16 @@ fn writes_typed_text(rule: &Rule, base: &str) -> bool {
     }
 }
 
-/// The most characters `table.column` holds (`varchar(n)`, `char(n)`), when the catalog knows.
-pub fn max_chars(catalog: &Catalog, table: &TableName, column: &Ident) -> Option<usize> {
-    let column = catalog.table(table)?.column(column)?;
-    text_capacity(catalog, column).flatten()
+/// What the catalog knows of `table.column`: generated, and the most characters it holds
+/// (`varchar(n)`, `char(n)`).
+pub fn column_facts(catalog: &Catalog, table: &TableName, column: &Ident) -> ColumnFacts {
+    match catalog.table(table).and_then(|t| t.column(column)) {
+        Some(column) => ColumnFacts {
+            generated: column.generated,
+            max_chars: text_capacity(catalog, column).flatten(),
+        },
+        None => ColumnFacts::default(),
+    }
 }
 
 /// `None` if the column does not hold text; `Some(max)` with its length limit if it does.
@@ -488,6 +497,30 @@ ALTER TABLE ONLY public.serial ADD CONSTRAINT digits CHECK (phone ~ '^[0-9]+$') 
                 "tables:\n  people:\n    columns: {email: keep, nick: keep}\n"
             ),
             Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn no_false_findings_for_null_under_a_check_quoted_types_or_tables_without_columns() {
+        // A NULL satisfies every CHECK; `serial.phone` is nullable.
+        assert_eq!(
+            findings_in(LITERALS, "tables:\n  serial:\n    columns: {phone: null}\n"),
+            Vec::<String>::new()
+        );
+        // `--quote-all-identifiers` writes type names quoted.
+        let quoted = "CREATE TABLE \"public\".\"docs\" (\"id\" integer, \"body\" \"text\", \"meta\" \"jsonb\", \"tag\" \"public\".\"citext\");\nCREATE TABLE \"public\".\"none\" ();\n";
+        assert_eq!(
+            findings_in(
+                quoted,
+                "tables:\n  docs:\n    columns:\n      body: md5\n      meta: {json: {$.email: email}}\n      tag: md5\n  none:\n    rows: none\n"
+            ),
+            Vec::<String>::new()
+        );
+        // But text into a quoted non-text type is still a finding.
+        let f = findings_in(quoted, "tables:\n  docs:\n    columns:\n      meta: md5\n");
+        assert!(
+            f.len() == 1 && f[0].contains("writes text, but the column is"),
+            "{f:?}"
         );
     }
 

@@ -34,6 +34,7 @@ mod rewrite;
 mod shape;
 mod splitter;
 mod stats;
+mod unparsed;
 mod values;
 
 use std::sync::Arc;
@@ -41,7 +42,7 @@ use std::sync::Arc;
 use scrub_rules::{Keys, RuleSet};
 
 pub use catalog::{Catalog, Check, Column, ForeignKey, PartitionBounds, Table};
-pub use check::{Finding, check_rules, foreign_key_findings, max_chars, uncovered_columns};
+pub use check::{Finding, check_rules, column_facts, foreign_key_findings, uncovered_columns};
 pub use chunker::{Chunk, Chunker, DEFAULT_CHUNK_SIZE};
 pub use error::{DataError, Error};
 pub use escape::{decode_copy, encode_copy};
@@ -49,7 +50,7 @@ pub use fields::{Field, Row, read_rows};
 pub use large_object::LargeObjectsSeen;
 pub use output::Rewritten;
 pub use partition::{BoundKind, BoundValue, Bounds, PartitionKey, Strategy};
-pub use plan::{Plan, Uncovered, Unmatched, rules_for};
+pub use plan::{ColumnFacts, Plan, Uncovered, Unmatched, rules_for};
 pub use rewrite::{Stats, TableStats, rewrite};
 pub use shape::InputChecks;
 pub use splitter::{Kind, Report, Segment, Splitter, lines};

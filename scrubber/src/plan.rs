@@ -62,8 +62,7 @@ impl Plan {
 
     /// Builds the plan for data of `table` with `columns`, given the rules that cover it
     /// (its own, or an ancestor's). Fails when a ruled column is not in the column list.
-    /// `max_chars` gives a column's `varchar(n)`/`char(n)` limit when the schema is known:
-    /// rules that can shorten their output (fakes) are cut to fit it.
+    /// `schema` says what the dump's schema tells of a column (see [`ColumnFacts`]).
     pub fn build(
         table: &TableName,
         statement: &'static str,
@@ -71,10 +70,14 @@ impl Plan {
         rules: &TableRules,
         std_strings: bool,
         line: u64,
-        max_chars: impl Fn(&Ident) -> Option<usize>,
+        schema: impl Fn(&Ident) -> ColumnFacts,
     ) -> Result<Arc<Plan>, DataError> {
         let mut ruled = Vec::new();
         for c in &rules.columns {
+            let facts = schema(&c.column);
+            if facts.generated {
+                continue;
+            }
             let Some(index) = columns.iter().position(|name| name == &c.column) else {
                 let listed: Vec<String> = columns.iter().map(ToString::to_string).collect();
                 let via = if &rules.table == table {
@@ -98,7 +101,7 @@ impl Plan {
                 ruled.push(RuledField {
                     index,
                     column: c.column.clone(),
-                    rule: match max_chars(&c.column) {
+                    rule: match facts.max_chars {
                         Some(n) => c.rule.clone().with_max_chars(n),
                         None => c.rule.clone(),
                     },
@@ -116,6 +119,17 @@ impl Plan {
             std_strings,
         }))
     }
+}
+
+/// What the dump's schema says about a ruled column of the table whose data is planned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ColumnFacts {
+    /// A generated column has no data: COPY leaves it out and `--inserts` writes `DEFAULT`,
+    /// which must stay. A parent's rule does not touch it in a child where it is generated.
+    pub generated: bool,
+    /// Its `varchar(n)`/`char(n)` limit: rules that can shorten their output (fakes,
+    /// redacted text) are cut to fit it.
+    pub max_chars: Option<usize>,
 }
 
 /// How to rewrite the literal bounds of one partition (`FOR VALUES IN ('a', 'b')`) whose

@@ -118,6 +118,8 @@ pub struct Report {
     pub unmatched: Vec<Unmatched>,
     /// `policy: strict`: columns with data that no rule covers, by line. Each one an error.
     pub uncovered: Vec<Uncovered>,
+    /// Whether the input had table data (a COPY or INSERT), not only a schema.
+    pub saw_data: bool,
     /// Foreign keys whose two ends the rules rewrite differently. Each one an error.
     pub foreign_keys: Vec<Finding>,
     /// Statistics statements dropped because they held values of ruled columns.
@@ -244,6 +246,7 @@ impl Splitter {
             unmatched,
             uncovered,
             foreign_keys: foreign_key_findings(&self.rules, &self.catalog),
+            saw_data: self.saw_data,
             statistics_dropped: self.statistics_dropped,
             large_objects: self.large_objects,
             catalog: self.catalog,
@@ -356,7 +359,7 @@ impl Splitter {
             let words: Vec<&str> = head.split_whitespace().collect();
             let wanted = matches!(
                 words.get(1).copied(),
-                Some("TABLE" | "DOMAIN" | "UNIQUE" | "INDEX")
+                Some("TABLE" | "DOMAIN" | "UNIQUE" | "INDEX" | "TYPE")
             ) || matches!(
                 (words.get(1).copied(), words.get(2).copied()),
                 (Some("UNLOGGED" | "FOREIGN"), Some("TABLE"))
@@ -554,7 +557,7 @@ impl Splitter {
         let plan = match rules {
             Some(rules) => {
                 self.matches.saw(rules, &columns);
-                let max_chars = |c: &Ident| crate::check::max_chars(&self.catalog, table, c);
+                let schema = |c: &Ident| crate::check::column_facts(&self.catalog, table, c);
                 Plan::build(
                     table,
                     statement,
@@ -562,7 +565,7 @@ impl Splitter {
                     rules,
                     self.std_strings,
                     line,
-                    max_chars,
+                    schema,
                 )?
             }
             None => Plan::unruled(table, statement, columns, self.std_strings),
@@ -580,7 +583,8 @@ impl Splitter {
         statement: &'static str,
         line: u64,
     ) -> Result<Vec<Ident>, DataError> {
-        match self.catalog.table(table).filter(|t| !t.columns.is_empty()) {
+        // A table with no columns is known by its CREATE TABLE (`CREATE TABLE t ();`).
+        match self.catalog.table(table).filter(|t| t.line > 0) {
             // pg_dump --inserts writes `DEFAULT` for a generated column; COPY leaves it out.
             Some(t) if statement == "COPY" => Ok(t.data_columns()),
             Some(t) if t.order_unknown => Err(at(
@@ -711,8 +715,15 @@ impl Splitter {
                     "the input ends inside an INSERT statement",
                 ));
             }
-            None => return self.insert_without_values(buf, p),
+            None => return self.insert_without_values(buf, p, false),
         };
+        let before = buf[p..values].trim_ascii_end();
+        if before.len() > 7
+            && before[before.len() - 7..].eq_ignore_ascii_case(b"DEFAULT")
+            && before[before.len() - 8].is_ascii_whitespace()
+        {
+            return self.insert_without_values(buf, p, true);
+        }
         let h = header::parse_insert(&buf[p..values]).map_err(|e| {
             at(
                 line,
@@ -745,13 +756,34 @@ impl Splitter {
         }
     }
 
-    /// `INSERT ... SELECT` or `DEFAULT VALUES`: no rows to rewrite, so none may be ruled.
-    fn insert_without_values(&mut self, buf: &[u8], p: usize) -> Result<Step, DataError> {
+    /// `INSERT ... SELECT` or `DEFAULT VALUES`: no values to rewrite, so none may be ruled.
+    /// pg_dump writes `DEFAULT VALUES` for the rows of a table without columns: those hold
+    /// no data, and go under `rows: none`.
+    fn insert_without_values(
+        &mut self,
+        buf: &[u8],
+        p: usize,
+        default_values: bool,
+    ) -> Result<Step, DataError> {
         let Scan::Found(end) = lex::statement_end(buf, p, self.std_strings) else {
             unreachable!("find_keyword saw the `;`")
         };
+        self.last_insert = None;
         if let Some(name) = header::parse_insert_table(&buf[p..end]) {
             let table = self.catalog.resolve(&name);
+            let no_columns = self
+                .catalog
+                .table(&table)
+                .is_some_and(|t| t.line > 0 && t.columns.is_empty());
+            if default_values && no_columns {
+                let line = self.line;
+                let (plan, _) = self.plan(&table, Some(Vec::new()), "INSERT INTO", line)?;
+                return Ok(if plan.is_some_and(|p| p.drop_rows) {
+                    Step::Drop(end)
+                } else {
+                    Step::Emit(Kind::Raw, end)
+                });
+            }
             let why = if rules_for(&self.rules, &self.catalog.lineage(&table)).is_some() {
                 "the table has rules"
             } else if self.rules.policy() == Policy::Strict {

@@ -18,6 +18,8 @@
 //! * of a table's column that a rule (other than `keep`) covers, or of any column of a
 //!   `rows: none` table, looking through the table's parents and its partitions and children
 //!   alike (a parent's `inherited` statistics hold its children's values);
+//! * of a generated column of such a table family (`full_name GENERATED ALWAYS AS
+//!   (first_name || ' ' || last_name)` holds the ruled names it is computed from);
 //! * of an index (an expression index such as `lower(email)` has statistics of its own) on
 //!   a table with any rule;
 //! * of any relation the dump has not shown to be a table or an index of an unruled table
@@ -109,8 +111,12 @@ pub(crate) fn must_drop(call: &StatsCall, rules: &RuleSet, catalog: &Catalog) ->
     let Some(relation) = &call.relation else {
         return true;
     };
-    if catalog.table(relation).is_some() {
+    if let Some(table) = catalog.table(relation) {
         return match &call.column {
+            // A generated column is computed from others, perhaps ruled ones.
+            Some(column) if table.column(column).is_some_and(|c| c.generated) => {
+                family_has_rules(relation, rules, catalog)
+            }
             Some(column) => family(relation, catalog)
                 .iter()
                 .any(|t| rules_for(rules, &catalog.lineage(t)).is_some_and(|r| ruled(r, column))),
@@ -175,10 +181,10 @@ mod tests {
     fn drops_ruled_columns_indexes_of_ruled_tables_and_unknown_relations() {
         let mut catalog = Catalog::default();
         for sql in [
-            "CREATE TABLE public.users (id integer, email text, name text);",
+            "CREATE TABLE public.users (id integer, email text, name text, shout text GENERATED ALWAYS AS (upper(email)) STORED);",
             "CREATE TABLE public.people (id integer, email text) PARTITION BY LIST (id);",
             "CREATE TABLE public.people_1 PARTITION OF public.people FOR VALUES IN (1);",
-            "CREATE TABLE public.log (id integer, line text);",
+            "CREATE TABLE public.log (id integer, line text, up text GENERATED ALWAYS AS (upper(line)) STORED);",
             "CREATE INDEX users_lower_email ON public.users USING btree (lower(email));",
             "CREATE INDEX log_line ON public.log USING btree (lower(line));",
         ] {
@@ -201,6 +207,9 @@ mod tests {
             "keep is reviewed"
         );
         assert!(!drop(&call(attr, "public.users", Some("name"))), "unruled");
+        // A generated column may be computed from ruled ones.
+        assert!(drop(&call(attr, "public.users", Some("shout"))));
+        assert!(!drop(&call(attr, "public.log", Some("up"))));
         assert!(!drop(&call(
             "pg_restore_relation_stats",
             "public.users",

@@ -712,3 +712,108 @@ fn fakes_are_cut_to_the_varchar_length_the_schema_gives() {
         assert!(row[2] != "Paris" && row[2] != "Lyon");
     }
 }
+
+#[test]
+fn typed_tables_take_their_columns_from_the_composite_type() {
+    let dump = "CREATE TYPE public.person_t AS (\n\tname text,\n\temail text\n);\n\
+CREATE TABLE public.typed_people OF public.person_t (\n    name WITH OPTIONS NOT NULL\n);\n\
+INSERT INTO public.typed_people VALUES ('Ann', 'ann@corp.example');\n";
+    let (out, _) = scrub(
+        dump,
+        "tables:\n  typed_people:\n    columns:\n      email: email\n",
+    );
+    assert!(
+        out.contains("VALUES ('Ann', 'nobody@example.com');"),
+        "{out}"
+    );
+    // Without the type the run fails, saying why.
+    let untyped = "CREATE TABLE public.typed_people OF public.person_t;\n\
+INSERT INTO public.typed_people VALUES ('Ann', 'ann@corp.example');\n";
+    let err = scrub_err(
+        untyped,
+        "tables:\n  typed_people:\n    columns:\n      email: email\n",
+    );
+    assert!(
+        err.contains("typed table of public.person_t, whose CREATE TYPE the dump has not shown"),
+        "{err}"
+    );
+}
+
+#[test]
+fn generated_columns_keep_default_and_are_never_rewritten() {
+    // PostgreSQL 18's virtual generated column (no STORED), and a parent's plain column that
+    // is generated in a child: pg_dump --inserts writes DEFAULT for both.
+    let dump = "CREATE TABLE public.v (\n    name text,\n    display text GENERATED ALWAYS AS (upper(name))\n);\n\
+CREATE TABLE public.gp (id integer, email text, up text);\n\
+CREATE TABLE public.gc (\n    up text GENERATED ALWAYS AS (upper(email)) STORED\n)\nINHERITS (public.gp);\n\
+INSERT INTO public.v VALUES ('ann', DEFAULT);\n\
+INSERT INTO public.gp VALUES (1, 'a@corp.example', 'A@CORP.EXAMPLE');\n\
+INSERT INTO public.gc VALUES (2, 'b@corp.example', DEFAULT);\n\
+COPY public.gc (id, email) FROM stdin;\n3\tc@corp.example\n\\.\n";
+    let (out, _) = scrub(
+        dump,
+        "tables:\n  v:\n    columns:\n      name: md5\n  gp:\n    columns:\n      email: email\n      up: {fixed: X}\n",
+    );
+    assert!(
+        out.contains("INSERT INTO public.gp VALUES (1, 'nobody@example.com', 'X');"),
+        "{out}"
+    );
+    assert!(
+        out.contains("INSERT INTO public.gc VALUES (2, 'nobody@example.com', DEFAULT);"),
+        "{out}"
+    );
+    assert!(out.contains("3\tnobody@example.com\n"), "{out}");
+    assert!(out.contains("', DEFAULT);\nINSERT INTO public.gp"), "{out}");
+    assert!(
+        !out.contains("'ann'") && !out.contains("corp.example"),
+        "{out}"
+    );
+}
+
+#[test]
+fn tables_without_columns_pass_and_follow_rows_none() {
+    let dump = whole_dump(
+        "CREATE TABLE public.empty_cols (\n);\nCREATE TABLE public.t (a text);\n\
+INSERT INTO public.empty_cols DEFAULT VALUES;\nINSERT INTO public.empty_cols DEFAULT VALUES;\n\
+COPY public.empty_cols  FROM stdin;\n\n\n\\.\nINSERT INTO public.t VALUES ('x');\n",
+    );
+    let (out, _) = scrub(&dump, "tables:\n  t:\n    columns:\n      a: md5\n");
+    assert_eq!(
+        out.matches("INSERT INTO public.empty_cols DEFAULT VALUES;")
+            .count(),
+        2
+    );
+    assert!(
+        out.contains("COPY public.empty_cols  FROM stdin;\n\n\n\\.\n"),
+        "{out}"
+    );
+    let (strict, _) = scrub(
+        &dump,
+        "policy: strict\ntables:\n  t:\n    columns:\n      a: keep\n",
+    );
+    assert_eq!(strict, dump);
+    let (dropped, _) = scrub(
+        &dump,
+        "tables:\n  empty_cols:\n    rows: none\n  t:\n    columns:\n      a: keep\n",
+    );
+    assert!(!dropped.contains("DEFAULT VALUES"), "{dropped}");
+    assert!(
+        dropped.contains("COPY public.empty_cols  FROM stdin;\n\\.\n"),
+        "{dropped}"
+    );
+}
+
+#[test]
+fn redacted_text_is_cut_to_the_varchar_length() {
+    let dump = "CREATE TABLE public.short (id integer, addr character varying(6));\n\
+INSERT INTO public.short VALUES (1, 'a@b.co');\nCOPY public.short (id, addr) FROM stdin;\n2\tc@d.eu\n\\.\n";
+    let (out, _) = scrub(
+        dump,
+        "tables:\n  short:\n    columns:\n      addr: {redact: [email]}\n",
+    );
+    let insert = out.lines().find(|l| l.starts_with("INSERT")).unwrap();
+    let value = insert.split('\'').nth(1).unwrap();
+    assert!(value.chars().count() <= 6 && value != "a@b.co", "{insert}");
+    let row = out.lines().find(|l| l.starts_with("2\t")).unwrap();
+    assert!(row.len() <= 8 && row != "2\tc@d.eu", "{row}");
+}
