@@ -1,18 +1,45 @@
 #!/usr/bin/env bats
 # Scenario: a database full of hard cases (fixtures/hard-cases/build.sql) is dumped as plain
-# COPY, --inserts, --column-inserts and --rows-per-insert=50, each dump is scrubbed with
-# fixtures/hard-cases/rules.yaml and restored into a fresh database with ON_ERROR_STOP.
-# Then: same schema, same row counts, unruled columns identical, every rule followed, and no
-# original value of a ruled column anywhere in the scrubbed file.
+# COPY, --inserts, --column-inserts and --rows-per-insert=50 by every pg_dump from 14 to 18,
+# each dump is scrubbed with fixtures/hard-cases/rules.yaml and restored into a fresh database
+# with ON_ERROR_STOP. Then: same schema, same row counts, unruled columns identical, every rule
+# followed, and no original value of a ruled column anywhere in the scrubbed file. A pg_dump 18
+# --statistics dump of the ANALYZEd source must lose every statistics statement that holds
+# values of a ruled column, and say so in the summary.
+#
+# The server is PostgreSQL 15. Debian's pg_dump 15 dumps it, and so do pg_dump 16, 17 and 18.
+# pg_dump 14 refuses a server newer than itself, so its dumps are taken from the same build.sql
+# on a throw-away PostgreSQL 14 server (in $SCRUB_TEST_RUN/pg14, port SCRUB_TEST_PG14PORT,
+# default PGPORT + 1) that is stopped again at once; the checks compare with the 15 source.
+# scripts/ci/install-deps puts PostgreSQL 14, 16, 17 and 18 under /opt/scrub-test/pgN
+# (SCRUB_TEST_PGROOT); without one, its tests fail. PyPI has no PostgreSQL 13 for this.
+#
+# Each dump is restored with the psql of its own version. Two kinds of statement of the newer
+# pg_dumps do not exist in server 15; restore_filter deletes them from the copy that is
+# restored (the checks read the whole scrubbed dump):
+#   SET transaction_timeout = 0;                           pg_dump 17 and 18 (setting new in 17)
+#   SELECT * FROM pg_catalog.pg_restore_relation_stats(    pg_dump 18 --statistics (functions
+#   SELECT * FROM pg_catalog.pg_restore_attribute_stats(   new in 18), each up to its `);` line
+# The \restrict and \unrestrict lines of all of them are psql's own (psql 14.19, 15.14, 16.10,
+# 17.6 and later know them), so they stay.
 
 load helpers/roundtrip
 
+PGROOT=${SCRUB_TEST_PGROOT:-/opt/scrub-test}
+FORMS='copy inserts column-inserts rows50'
+
 setup_file() {
   rt_setup_source hard_src "$RT_REPO/fixtures/hard-cases/build.sql"
+  rt_sql "$SRC" 'ANALYZE' # statistics for pg_dump 18 --statistics
   pg_dump --no-owner -d "$SRC" >"$BATS_FILE_TMPDIR/copy.sql"
   pg_dump --no-owner --inserts -d "$SRC" >"$BATS_FILE_TMPDIR/inserts.sql"
   pg_dump --no-owner --column-inserts -d "$SRC" >"$BATS_FILE_TMPDIR/column-inserts.sql"
   pg_dump --no-owner --rows-per-insert=50 -d "$SRC" >"$BATS_FILE_TMPDIR/rows50.sql"
+}
+
+teardown_file() {
+  stop_pg14
+  rt_drop_dbs
 }
 
 # What fixtures/hard-cases/rules.yaml must do.
@@ -49,6 +76,102 @@ roundtrip() {
     "$RT_REPO/fixtures/hard-cases/rules.yaml" "$SPEC" 'public|people|weird_ruled'
 }
 
+# Prints the bin directory of PostgreSQL $1 (14, 16, 17, 18) from install-deps; fails unless
+# its pg_dump and psql are there and of that version.
+pg_bin() {
+  local bin=$PGROOT/pg$1/bin tool
+  for tool in pg_dump psql; do
+    if ! "$bin/$tool" --version 2>/dev/null | grep -q "^$tool (PostgreSQL) $1\\."; then
+      echo "no $tool $1 in $bin: run scripts/ci/install-deps" >&2
+      return 1
+    fi
+  done
+  printf '%s' "$bin"
+}
+
+# pg_dump's options for dump form $1.
+form_options() {
+  case $1 in
+    copy) ;;
+    inserts) echo --inserts ;;
+    column-inserts) echo --column-inserts ;;
+    rows50) echo --rows-per-insert=50 ;;
+    stats) echo --statistics ;;
+    *) echo "unknown dump form $1" >&2; return 1 ;;
+  esac
+}
+
+# Deletes what server 15 cannot run from a newer pg_dump's output (stdin to stdout): see the
+# top of this file. A `);` line inside a statistics value would end the range early and make
+# the restore fail, not pass.
+restore_filter() {
+  sed -e '/^SET transaction_timeout = 0;$/d' \
+    -e '/^SELECT \* FROM pg_catalog\.pg_restore_\(relation\|attribute\)_stats($/,/^);$/d'
+}
+
+# Dumps the source with pg_dump $1 (16, 17, 18) in form $2 to $BATS_FILE_TMPDIR/pg$1-$2.sql.
+dump_pg() {
+  local bin opts
+  bin=$(pg_bin "$1")
+  opts=$(form_options "$2")
+  # shellcheck disable=SC2086 # no option or one
+  "$bin/pg_dump" --no-owner $opts -d "$SRC" >"$BATS_FILE_TMPDIR/pg$1-$2.sql"
+}
+
+# Runs its arguments as the owner of the throw-away clusters (see scripts/ci/start-postgres).
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+PG14_RUN=${SCRUB_TEST_RUN:-}/pg14
+
+# Builds build.sql on a PostgreSQL 14 server and dumps it with pg_dump 14 in every form of
+# FORMS to $BATS_FILE_TMPDIR/pg14-FORM.sql, once per file; then stops that server.
+dump_pg14() {
+  [ -f "$BATS_FILE_TMPDIR/pg14.done" ] && return 0
+  if [ -z "${SCRUB_TEST_RUN:-}" ]; then
+    echo "SCRUB_TEST_RUN is not set (the PostgreSQL 14 server lives there): run scripts/test" >&2
+    return 1
+  fi
+  local bin env
+  bin=$(pg_bin 14)
+  env=$(SCRUB_TEST_PGBIN=$bin SCRUB_TEST_PGPORT=${SCRUB_TEST_PG14PORT:-$((PGPORT + 1))} \
+    "$RT_REPO/scripts/ci/start-postgres" "$PG14_RUN")
+  (
+    eval "$env"
+    local db form opts
+    db=$(rt_db hard_src14)
+    PGOPTIONS='-c client_min_messages=warning' "$bin/dropdb" --if-exists "$db"
+    "$bin/createdb" "$db"
+    "$bin/psql" -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$RT_REPO/fixtures/hard-cases/build.sql" >/dev/null
+    "$bin/psql" -XAtq -c 'SHOW server_version_num' -d "$db" | grep -q '^14'
+    for form in $FORMS; do
+      opts=$(form_options "$form")
+      # shellcheck disable=SC2086 # no option or one
+      "$bin/pg_dump" --no-owner $opts -d "$db" >"$BATS_FILE_TMPDIR/pg14-$form.sql"
+    done
+    "$bin/dropdb" "$db"
+  )
+  stop_pg14
+  touch "$BATS_FILE_TMPDIR/pg14.done"
+}
+
+stop_pg14() {
+  local data=$PG14_RUN/pg/data
+  [ -f "$data/postmaster.pid" ] || return 0
+  as_postgres "$PGROOT/pg14/bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+}
+
+# The round trip of form $2 dumped by pg_dump $1 (14, 16, 17, 18), restored with psql $1.
+# shellcheck disable=SC2034 # RT_PSQL and RT_RESTORE_FILTER are read by rt_roundtrip
+roundtrip_pg() {
+  local RT_PSQL RT_RESTORE_FILTER=restore_filter
+  RT_PSQL=$(pg_bin "$1")/psql
+  if [ "$1" = 14 ]; then dump_pg14; else dump_pg "$1" "$2"; fi
+  grep -q "^-- Dumped by pg_dump version $1\\." "$BATS_FILE_TMPDIR/pg$1-$2.sql"
+  roundtrip "pg$1-$2"
+}
+
 @test "plain COPY dump: restores, rules hold, nothing else changes, nothing leaks" {
   roundtrip copy
 }
@@ -67,6 +190,104 @@ roundtrip() {
 @test "--rows-per-insert=50 dump: restores, rules hold, nothing else changes, nothing leaks" {
   grep -q '^INSERT INTO public.people VALUES$' "$BATS_FILE_TMPDIR/rows50.sql"
   roundtrip rows50
+}
+
+@test "pg_dump 16: plain COPY dump round trip" {
+  roundtrip_pg 16 copy
+}
+
+@test "pg_dump 16: --inserts dump round trip" {
+  roundtrip_pg 16 inserts
+}
+
+@test "pg_dump 16: --column-inserts dump round trip" {
+  roundtrip_pg 16 column-inserts
+}
+
+@test "pg_dump 16: --rows-per-insert=50 dump round trip" {
+  roundtrip_pg 16 rows50
+}
+
+@test "pg_dump 17: plain COPY dump round trip" {
+  roundtrip_pg 17 copy
+}
+
+@test "pg_dump 17: --inserts dump round trip" {
+  roundtrip_pg 17 inserts
+}
+
+@test "pg_dump 17: --column-inserts dump round trip" {
+  roundtrip_pg 17 column-inserts
+}
+
+@test "pg_dump 17: --rows-per-insert=50 dump round trip" {
+  roundtrip_pg 17 rows50
+}
+
+@test "pg_dump 18: plain COPY dump round trip" {
+  roundtrip_pg 18 copy
+}
+
+@test "pg_dump 18: --inserts dump round trip" {
+  roundtrip_pg 18 inserts
+}
+
+@test "pg_dump 18: --column-inserts dump round trip" {
+  roundtrip_pg 18 column-inserts
+}
+
+@test "pg_dump 18: --rows-per-insert=50 dump round trip" {
+  roundtrip_pg 18 rows50
+}
+
+@test "pg_dump 18 --statistics: statistics with values of ruled columns are dropped and counted" {
+  local in=$BATS_FILE_TMPDIR/pg18-stats.sql dir=$BATS_TEST_TMPDIR col n kept
+  dump_pg 18 stats
+  # The input holds original values of ruled columns in pg_restore_attribute_stats statements
+  # (most_common_vals, histogram_bounds), else this test could not fail.
+  sed -n '/^SELECT \* FROM pg_catalog\.pg_restore_attribute_stats($/,/^);$/p' "$in" >"$dir/in-stats.sql"
+  if rt_check_no_leak "$SRC" "$dir/in-stats.sql" "$SPEC" 'public|people|weird_ruled' 2>"$dir/in-stats.found"; then
+    echo "the pg_dump 18 --statistics dump has no value of a ruled column in its statistics" >&2
+    return 1
+  fi
+  for col in public.people.email public.people.full_name public.people.notes \
+    public.people.avatar 'Sales Dept.User Data.Full Name' public.employees.first_name \
+    public.readings_2023.device_email public.accounts.login public.sessions.token; do
+    grep -q "^leak: $col: " "$dir/in-stats.found" || {
+      echo "no value of $col in the input's statistics:" >&2
+      cat "$dir/in-stats.found" >&2
+      return 1
+    }
+  done
+  # scrub's summary (stderr without -q) counts the statements it dropped, all of them.
+  rt_scrub -c "$RT_REPO/fixtures/hard-cases/rules.yaml" -o "$dir/summary.anon.sql" "$in" 2>"$dir/summary"
+  n=$(sed -n 's/^ *statistics: \([0-9]*\) statement(s) with values of ruled columns dropped$/\1/p' "$dir/summary")
+  if ! [ "${n:-0}" -gt 0 ]; then
+    echo "no 'statistics: N statement(s) with values of ruled columns dropped' with N > 0:" >&2
+    cat "$dir/summary" >&2
+    return 1
+  fi
+  kept=$(grep -c '^SELECT \* FROM pg_catalog\.pg_restore_\(relation\|attribute\)_stats($' "$dir/summary.anon.sql")
+  [ "$(grep -c '^SELECT \* FROM pg_catalog\.pg_restore_\(relation\|attribute\)_stats($' "$in")" = $((kept + n)) ]
+  [ "$kept" -gt 0 ] # statistics of unruled tables stay
+  # restores (without the statistics, which server 15 cannot take), rules hold, nothing leaks
+  roundtrip_pg 18 stats
+}
+
+@test "pg_dump 14 (of a PostgreSQL 14 server): plain COPY dump round trip" {
+  roundtrip_pg 14 copy
+}
+
+@test "pg_dump 14 (of a PostgreSQL 14 server): --inserts dump round trip" {
+  roundtrip_pg 14 inserts
+}
+
+@test "pg_dump 14 (of a PostgreSQL 14 server): --column-inserts dump round trip" {
+  roundtrip_pg 14 column-inserts
+}
+
+@test "pg_dump 14 (of a PostgreSQL 14 server): --rows-per-insert=50 dump round trip" {
+  roundtrip_pg 14 rows50
 }
 
 @test "-j1, -j2 and tiny chunks with the same --seed give byte-identical output, another seed does not" {
