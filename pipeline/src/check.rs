@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use scrub_rules::RuleSet;
 use scrubber::Chunker;
 
 use crate::cli::CheckArgs;
@@ -19,31 +20,18 @@ pub fn run(args: &CheckArgs) -> Result<(), Failure> {
         return Ok(());
     };
     let schema_name = schema.display();
-    let reader = input::open(Some(schema)).map_err(|e| Failure::data(format!("scrub: {e:#}")))?;
-    // Read the schema through the same splitter as a run: it learns the tables and, when the
-    // file has data too, which columns have rows (only those need a rule under strict). The
-    // chunks are not rewritten.
-    let mut chunker = Chunker::new(
-        reader,
-        Arc::new(rules.clone()),
-        scrubber::DEFAULT_CHUNK_SIZE,
-    )
-    .with_checks(args.accept.checks());
-    loop {
-        match chunker.next_chunk() {
-            Ok(Some(_)) => {}
-            Ok(None) => break,
-            Err(e) => return Err(Failure::data(format!("scrub: {schema_name}:{e}"))),
-        }
-    }
-    let report = chunker
-        .finish()
-        .map_err(|e| Failure::data(format!("scrub: {schema_name}:{e}")))?;
+    // Read the schema through the same splitter as a run, with no rules: it only learns.
+    let report = read(schema, RuleSet::default(), args)?;
     let findings = scrubber::check_rules(&rules, &report.catalog);
-    let uncovered = if report.saw_data {
-        report.uncovered.clone()
-    } else {
-        scrubber::uncovered_columns(&rules, &report.catalog)
+    // A file with data too shows which columns have rows: under strict only those need a
+    // rule, which is what a run with the rules reports. If that run stops at the data (a
+    // finding above says why), every column is asked for.
+    let with_rows = (report.saw_data && rules.policy() == scrub_rules::Policy::Strict)
+        .then(|| read(schema, rules.clone(), args).ok())
+        .flatten();
+    let uncovered = match with_rows {
+        Some(run) => run.uncovered,
+        None => scrubber::uncovered_columns(&rules, &report.catalog),
     };
     if findings.is_empty() && uncovered.is_empty() {
         println!(
@@ -64,4 +52,26 @@ pub fn run(args: &CheckArgs) -> Result<(), Failure> {
         findings.len() + uncovered.len()
     ));
     Err(Failure::data(out))
+}
+
+/// Reads `schema` through the splitter with `rules` (the chunks are not rewritten).
+fn read(
+    schema: &std::path::PathBuf,
+    rules: RuleSet,
+    args: &CheckArgs,
+) -> Result<scrubber::Report, Failure> {
+    let schema_name = schema.display();
+    let reader = input::open(Some(schema)).map_err(|e| Failure::data(format!("scrub: {e:#}")))?;
+    let mut chunker = Chunker::new(reader, Arc::new(rules), scrubber::DEFAULT_CHUNK_SIZE)
+        .with_checks(args.accept.checks());
+    loop {
+        match chunker.next_chunk() {
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => return Err(Failure::data(format!("scrub: {schema_name}:{e}"))),
+        }
+    }
+    chunker
+        .finish()
+        .map_err(|e| Failure::data(format!("scrub: {schema_name}:{e}")))
 }
