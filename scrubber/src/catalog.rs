@@ -20,7 +20,7 @@ use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::partition::{self, Bounds, PartitionKey};
-use crate::unparsed;
+use crate::{header, unparsed};
 
 /// One column as its CREATE TABLE defines it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -194,6 +194,17 @@ impl Catalog {
     }
 
     /// Every table, in name order.
+    /// The table, its ancestors, and every table that has it among its ancestors.
+    pub(crate) fn family(&self, table: &TableName) -> Vec<TableName> {
+        let mut out = self.lineage(table);
+        for name in self.tables.keys() {
+            if !out.contains(name) && self.lineage(name).contains(table) {
+                out.push(name.clone());
+            }
+        }
+        out
+    }
+
     pub fn tables(&self) -> Vec<(&TableName, &Table)> {
         let mut all: Vec<_> = self.tables.iter().collect();
         all.sort_by(|a, b| a.0.cmp(b.0));
@@ -219,7 +230,7 @@ impl Catalog {
     }
 
     /// Learns from a DDL statement: CREATE TABLE (typed tables and virtual generated columns
-    /// too, see [`unparsed`]), CREATE TYPE ... AS (...), CREATE DOMAIN, CREATE [UNIQUE] INDEX,
+    /// too, see [`unparsed`] and [`header::parse_typed_table`]), CREATE TYPE ... AS (...), CREATE DOMAIN, CREATE [UNIQUE] INDEX,
     /// ALTER TABLE ... ADD CONSTRAINT. Other statements, and ones sqlparser cannot read, teach
     /// nothing (a CREATE TABLE that cannot be read is remembered, to explain a later failure).
     /// Returns the table a CREATE TABLE defined.
@@ -232,7 +243,7 @@ impl Catalog {
                     && let Ok(s) = parse(&stored)
                 {
                     (s, stored)
-                } else if let Some((table, type_name)) = unparsed::typed_table(sql) {
+                } else if let Some((table, type_name)) = header::parse_typed_table(sql.as_bytes()) {
                     return Some(self.learn_typed_table(&table, &type_name, line, e.to_string()));
                 } else {
                     if let Some(name) = created_table_name(sql) {

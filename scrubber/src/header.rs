@@ -212,6 +212,47 @@ fn insert_target(t: &mut Tokens) -> Result<DottedName, String> {
     t.dotted()
 }
 
+/// `CREATE [UNLOGGED] TABLE name OF type ...`: the table's and the type's names.
+pub fn parse_typed_table(text: &[u8]) -> Option<(DottedName, DottedName)> {
+    let mut t = Tokens::new(text).ok()?;
+    t.expect_keyword(Keyword::CREATE).ok()?;
+    t.keyword(Keyword::UNLOGGED);
+    t.expect_keyword(Keyword::TABLE).ok()?;
+    let table = t.dotted().ok()?;
+    t.expect_keyword(Keyword::OF).ok()?;
+    Some((table, t.dotted().ok()?))
+}
+
+/// A `SELECT [* FROM] [schema.]function(...)` statement.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FunctionCall {
+    /// In lower case, without its schema.
+    pub function: String,
+    /// Where the argument list starts (its `(`).
+    pub args: usize,
+    /// Whether it is the `SELECT * FROM function(...)` form.
+    pub from: bool,
+}
+
+/// Reads the function a statement calls. Only the head is read: pg_dump's calls name their
+/// function first, and their arguments may be megabytes (`lowrite`).
+pub fn called_function(text: &[u8]) -> Option<FunctionCall> {
+    let head = &text[..text.len().min(80)];
+    let args = memchr::memchr(b'(', head)?;
+    let prefix = String::from_utf8_lossy(&head[..args]).to_ascii_lowercase();
+    let words: Vec<&str> = prefix.split_whitespace().collect();
+    let (name, from) = match words.as_slice() {
+        ["select", name] => (*name, false),
+        ["select", "*", "from", name] => (*name, true),
+        _ => return None,
+    };
+    Some(FunctionCall {
+        function: name.rsplit('.').next()?.to_owned(),
+        args,
+        from,
+    })
+}
+
 /// Reads `SET [SESSION] name = value` and `SELECT pg_catalog.set_config('name', 'value', ...)`
 /// for the settings the rewriter follows; anything else is `None`.
 pub fn parse_setting(text: &[u8]) -> Option<Setting> {
@@ -336,6 +377,33 @@ mod tests {
             names(&parse_insert_table(b"INSERT INTO s.t(a) SELECT 1").unwrap()),
             ["s", "t"]
         );
+    }
+
+    #[test]
+    fn typed_tables_name_their_type() {
+        let (table, ty) = parse_typed_table(
+            b"CREATE TABLE public.typed_people OF public.\"Person\" (\n    name WITH OPTIONS NOT NULL\n);",
+        )
+        .unwrap();
+        assert_eq!(names(&table), ["public", "typed_people"]);
+        assert_eq!(names(&ty), ["public", "Person"]);
+        assert!(parse_typed_table(b"CREATE UNLOGGED TABLE t OF person_t;").is_some());
+        assert_eq!(parse_typed_table(b"CREATE TABLE t (a int);"), None);
+    }
+
+    #[test]
+    fn called_functions() {
+        let call = |text: &[u8]| called_function(text).map(|c| (c.function, c.args, c.from));
+        assert_eq!(
+            call(b"SELECT pg_catalog.lowrite(0, '\\x6869');"),
+            Some(("lowrite".to_owned(), 25, false))
+        );
+        assert_eq!(
+            call(b"SELECT * FROM pg_catalog.pg_restore_relation_stats(\n\t'version')"),
+            Some(("pg_restore_relation_stats".to_owned(), 50, true))
+        );
+        assert_eq!(call(b"SELECT a, b FROM f(1);"), None);
+        assert_eq!(call(b"INSERT INTO t VALUES (1);"), None);
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! same calls. Only the `lowrite` calls carry contents: dropping them leaves each object
 //! created, opened and closed, so it exists, empty, under its OID.
 
+use crate::header::FunctionCall;
+
 /// What a statement does to a large object, if anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Call {
@@ -16,20 +18,11 @@ pub(crate) enum Call {
     Write,
 }
 
-/// Reads `SELECT pg_catalog.lo_open(...)` and `SELECT pg_catalog.lowrite(...)`.
-pub(crate) fn call(text: &[u8]) -> Option<Call> {
-    let head = &text[..text.len().min(48)];
-    let open = memchr::memchr(b'(', head)?;
-    let words = String::from_utf8_lossy(&head[..open]).to_ascii_lowercase();
-    let mut words = words.split_whitespace();
-    if words.next() != Some("select") {
-        return None;
-    }
-    let function = words.next()?;
-    if words.next().is_some() {
-        return None;
-    }
-    match function.strip_prefix("pg_catalog.").unwrap_or(function) {
+/// What `SELECT pg_catalog.lo_open(...)` and `SELECT pg_catalog.lowrite(...)` do, given
+/// the statement's call (see [`crate::header::called_function`]).
+pub(crate) fn call(call: &FunctionCall) -> Option<Call> {
+    match call.function.as_str() {
+        _ if call.from => None,
         "lo_open" => Some(Call::Open),
         "lowrite" => Some(Call::Write),
         _ => None,
@@ -53,6 +46,7 @@ mod tests {
 
     #[test]
     fn reads_the_calls_pg_dump_writes_and_nothing_else() {
+        let call = |text: &[u8]| crate::header::called_function(text).and_then(|c| call(&c));
         assert_eq!(
             call(b"SELECT pg_catalog.lo_open('16385', 131072);"),
             Some(Call::Open)

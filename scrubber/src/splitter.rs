@@ -313,30 +313,38 @@ impl Splitter {
             return self.copy_header(buf, p, end, eof);
         }
         if word.eq_ignore_ascii_case(b"SELECT")
-            && let Some(call) = stats::parse(text)
-            && stats::must_drop(&call, &self.rules, &self.catalog)
+            && let Some(call) = header::called_function(text)
+            && self.drops_call(&call, text)
         {
-            self.statistics_dropped += 1;
             return Ok(Step::Drop(end));
-        }
-        if word.eq_ignore_ascii_case(b"SELECT")
-            && let Some(call) = large_object::call(text)
-        {
-            let seen = &mut self.large_objects;
-            match call {
-                large_object::Call::Open => {
-                    seen.objects += 1;
-                    seen.first_line.get_or_insert(self.line);
-                }
-                large_object::Call::Write if self.rules.large_objects() == LargeObjects::Empty => {
-                    seen.writes_dropped += 1;
-                    return Ok(Step::Drop(end));
-                }
-                large_object::Call::Write => {}
-            }
         }
         let kind = self.learn(word, text)?;
         Ok(Step::Emit(kind, end))
+    }
+
+    /// Whether a function call goes: statistics of ruled columns ([`crate::stats`]), the
+    /// contents of large objects under `large_objects: none`. Counts both, and the objects.
+    fn drops_call(&mut self, call: &header::FunctionCall, text: &[u8]) -> bool {
+        if let Some(stats) = stats::parse(call, text) {
+            let drop = stats::must_drop(&stats, &self.rules, &self.catalog);
+            self.statistics_dropped += u64::from(drop);
+            return drop;
+        }
+        let seen = &mut self.large_objects;
+        match large_object::call(call) {
+            Some(large_object::Call::Open) => {
+                seen.objects += 1;
+                seen.first_line.get_or_insert(self.line);
+                false
+            }
+            Some(large_object::Call::Write)
+                if self.rules.large_objects() == LargeObjects::Empty =>
+            {
+                seen.writes_dropped += 1;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Follows the statements that change how later ones read. Returns what to do with the

@@ -30,6 +30,7 @@
 use scrub_rules::{Ident, Rule, RuleSet, TableName, TableRules};
 
 use crate::catalog::Catalog;
+use crate::header::FunctionCall;
 use crate::plan::rules_for;
 
 /// The functions whose statements carry no values: relation-level counts.
@@ -44,19 +45,14 @@ pub(crate) struct StatsCall {
     pub column: Option<Ident>,
 }
 
-/// Reads `SELECT * FROM pg_catalog.pg_restore_..._stats(...)`; `None` for other statements.
-pub(crate) fn parse(text: &[u8]) -> Option<StatsCall> {
-    let head = &text[..text.len().min(80)];
-    let open = memchr::memchr(b'(', head)?;
-    let prefix = String::from_utf8_lossy(&head[..open]).to_ascii_lowercase();
-    let function = prefix.rsplit(['.', ' ']).next()?.trim().to_owned();
-    if !(prefix.contains("from")
-        && function.starts_with("pg_restore_")
-        && function.ends_with("_stats"))
-    {
+/// Reads `SELECT * FROM pg_catalog.pg_restore_..._stats(...)`, given its call (see
+/// [`crate::header::called_function`]) and text; `None` for other statements.
+pub(crate) fn parse(call: &FunctionCall, text: &[u8]) -> Option<StatsCall> {
+    let function = call.function.as_str();
+    if !(call.from && function.starts_with("pg_restore_") && function.ends_with("_stats")) {
         return None;
     }
-    let literals = string_literals(&text[open..]);
+    let literals = string_literals(&text[call.args..]);
     let arg = |key: &str| {
         literals
             .chunks(2)
@@ -69,7 +65,7 @@ pub(crate) fn parse(text: &[u8]) -> Option<StatsCall> {
         _ => None,
     };
     Some(StatsCall {
-        function,
+        function: function.to_owned(),
         relation,
         column: arg("attname"),
     })
@@ -117,7 +113,8 @@ pub(crate) fn must_drop(call: &StatsCall, rules: &RuleSet, catalog: &Catalog) ->
             Some(column) if table.column(column).is_some_and(|c| c.generated) => {
                 family_has_rules(relation, rules, catalog)
             }
-            Some(column) => family(relation, catalog)
+            Some(column) => catalog
+                .family(relation)
                 .iter()
                 .any(|t| rules_for(rules, &catalog.lineage(t)).is_some_and(|r| ruled(r, column))),
             None => family_has_rules(relation, rules, catalog),
@@ -129,19 +126,9 @@ pub(crate) fn must_drop(call: &StatsCall, rules: &RuleSet, catalog: &Catalog) ->
     }
 }
 
-/// The table, its ancestors, and every table that has it among its ancestors.
-fn family(table: &TableName, catalog: &Catalog) -> Vec<TableName> {
-    let mut out = catalog.lineage(table);
-    for (name, _) in catalog.tables() {
-        if !out.contains(name) && catalog.lineage(name).contains(table) {
-            out.push(name.clone());
-        }
-    }
-    out
-}
-
 fn family_has_rules(table: &TableName, rules: &RuleSet, catalog: &Catalog) -> bool {
-    family(table, catalog)
+    catalog
+        .family(table)
         .iter()
         .any(|t| rules_for(rules, &catalog.lineage(t)).is_some_and(changes_data))
 }
@@ -164,17 +151,25 @@ mod tests {
 
     const ATTRIBUTE: &[u8] = b"SELECT * FROM pg_catalog.pg_restore_attribute_stats(\n\t'version', '180000'::integer,\n\t'schemaname', 'public',\n\t'relname', 'users',\n\t'attname', 'e''mail',\n\t'most_common_vals', '{\"Bob\",\"Ann\"}'::text\n);";
 
+    /// A statement as the splitter reads it.
+    fn parse_statement(text: &[u8]) -> Option<StatsCall> {
+        parse(&crate::header::called_function(text)?, text)
+    }
+
     #[test]
     fn reads_the_relation_and_column_of_a_statistics_call() {
-        let call = parse(ATTRIBUTE).unwrap();
+        let call = parse_statement(ATTRIBUTE).unwrap();
         assert_eq!(call.function, "pg_restore_attribute_stats");
         assert_eq!(call.relation, Some(t("public.users")));
         assert_eq!(call.column, Some(Ident::from_token("e'mail", true)));
         assert_eq!(
-            parse(b"SELECT pg_catalog.set_config('search_path', '', false);"),
+            parse_statement(b"SELECT pg_catalog.set_config('search_path', '', false);"),
             None
         );
-        assert_eq!(parse(b"SELECT pg_catalog.lo_create('4242');"), None);
+        assert_eq!(
+            parse_statement(b"SELECT pg_catalog.lo_create('4242');"),
+            None
+        );
     }
 
     #[test]

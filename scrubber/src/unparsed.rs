@@ -9,9 +9,9 @@
 //!   [`stored_generated`] rewrites them to the `STORED` form the parser knows, which says the
 //!   same about the column order and that the column has no data.
 //! * Typed tables, `CREATE TABLE t OF person_t [(name WITH OPTIONS NOT NULL, ...)]`: their
-//!   columns are the composite type's attributes, in order; [`typed_table`] reads the two names.
+//!   columns are the composite type's attributes, in order;
+//!   [`crate::header::parse_typed_table`] reads the two names.
 
-use scrub_rules::Ident;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, Tokenizer, Word};
@@ -91,48 +91,6 @@ pub(crate) fn stored_generated(sql: &str) -> Option<String> {
     Some(tokens.iter().map(ToString::to_string).collect())
 }
 
-/// `CREATE [UNLOGGED] TABLE name OF type ...`: the table's and the type's names.
-pub(crate) fn typed_table(sql: &str) -> Option<(Vec<Ident>, Vec<Ident>)> {
-    let tokens: Vec<Token> = tokens(sql)?
-        .into_iter()
-        .filter(|t| !matches!(t, Token::Whitespace(_)))
-        .collect();
-    let mut i = 0;
-    if !is_word(tokens.first()?, "CREATE") {
-        return None;
-    }
-    i += 1;
-    if is_word(tokens.get(i)?, "UNLOGGED") {
-        i += 1;
-    }
-    if !is_word(tokens.get(i)?, "TABLE") {
-        return None;
-    }
-    let (table, next) = dotted_name(&tokens, i + 1)?;
-    if !is_word(tokens.get(next)?, "OF") {
-        return None;
-    }
-    let (type_name, _) = dotted_name(&tokens, next + 1)?;
-    Some((table, type_name))
-}
-
-/// A name such as `public."Person"` from `tokens[start..]`, and the index after it.
-fn dotted_name(tokens: &[Token], start: usize) -> Option<(Vec<Ident>, usize)> {
-    let mut parts = Vec::new();
-    let mut i = start;
-    loop {
-        let Token::Word(w) = tokens.get(i)? else {
-            return None;
-        };
-        parts.push(Ident::from_token(&w.value, w.quote_style.is_some()));
-        i += 1;
-        if tokens.get(i) != Some(&Token::Period) {
-            return Some((parts, i));
-        }
-        i += 1;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,18 +119,5 @@ mod tests {
             stored_generated("CREATE TABLE v (id int GENERATED ALWAYS AS IDENTITY);"),
             None
         );
-    }
-
-    #[test]
-    fn typed_tables_name_their_type() {
-        let names = |v: Vec<Ident>| v.iter().map(|i| i.as_str().to_owned()).collect::<Vec<_>>();
-        let (table, ty) = typed_table(
-            "CREATE TABLE public.typed_people OF public.\"Person\" (\n    name WITH OPTIONS NOT NULL\n);",
-        )
-        .unwrap();
-        assert_eq!(names(table), ["public", "typed_people"]);
-        assert_eq!(names(ty), ["public", "Person"]);
-        assert!(typed_table("CREATE UNLOGGED TABLE t OF person_t;").is_some());
-        assert_eq!(typed_table("CREATE TABLE t (a int);"), None);
     }
 }
