@@ -366,6 +366,24 @@ pub fn by_value(v: &str) -> Option<Kind> {
     None
 }
 
+/// Whether a value is an identifier of one person that two columns share only when one is a
+/// copy of the other, never by chance: an e-mail address, an IBAN, a card number or an
+/// international phone number (`+...`). Cheap checks come first: `scrub verify` asks this of
+/// unchanged fields of unruled columns.
+pub fn is_direct_identifier(v: &[u8]) -> bool {
+    let Ok(v) = std::str::from_utf8(v) else {
+        return false;
+    };
+    match v.as_bytes() {
+        [] => false,
+        b if memchr::memchr(b'@', b).is_some() => EMAIL.is_match(v.trim()),
+        [b'+', ..] => is_phone(v),
+        [a, b, ..] if a.is_ascii_uppercase() && b.is_ascii_uppercase() => is_iban(v),
+        [d, ..] if d.is_ascii_digit() && v.len() >= 13 => is_card(v),
+        _ => false,
+    }
+}
+
 /// Whether free text holds an e-mail address somewhere inside.
 pub fn embeds_email(v: &str) -> bool {
     v.contains('@') && EMBEDDED_EMAIL.is_match(v)

@@ -142,6 +142,11 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub show_values: bool,
 
+    /// The folder for its temporary files (fingerprints, no plaintext; removed when it
+    /// ends, however it ends). Default: the folder of SCRUBBED.
+    #[arg(long, value_name = "DIR")]
+    pub tmp_dir: Option<PathBuf>,
+
     /// The dump before scrubbing (plain SQL, or gzip/zstd of it).
     #[arg(value_name = "ORIGINAL")]
     pub original: PathBuf,

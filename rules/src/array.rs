@@ -114,6 +114,25 @@ pub(crate) fn parse(text: &[u8]) -> Result<Vec<Piece<'_>>, String> {
     Ok(pieces)
 }
 
+/// The non-NULL elements of an array's text, decoded, at any depth; `None` when the text is
+/// not an array. For readers that look at every value (`scrub verify` reads the arrays of
+/// pg_dump 18's statistics statements with it).
+pub fn elements(text: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let pieces = parse(text).ok()?;
+    Some(
+        pieces
+            .into_iter()
+            .filter_map(|p| match p {
+                Piece::Element {
+                    value: Element::Text(t),
+                    ..
+                } => Some(t),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
 fn skip_space(text: &[u8], mut at: usize) -> usize {
     while text.get(at).is_some_and(|&b| is_space(b)) {
         at += 1;

@@ -46,6 +46,7 @@ mod permute;
 mod redact;
 mod rule;
 
+pub use array::elements as array_elements;
 pub use fake::{Fake, KIND_NAMES, Kind as FakeKind};
 pub use file::{ColumnRule, LargeObjects, Policy, Pos, RuleSet, RulesError, TableRules};
 pub use hash::{Hash, Shape as HashShape};

@@ -30,6 +30,7 @@ use crate::escape::{SqlValue, decode_copy, decode_sql_value};
 use crate::plan::Plan;
 use crate::shape::InputChecks;
 use crate::splitter::{Kind, Report, Segment, lines};
+use crate::stats::StatsCall;
 use crate::values::InsertRows;
 
 /// One decoded field: `None` for NULL. An INSERT value that is not a string literal (a number,
@@ -56,18 +57,47 @@ pub fn read_rows<R: Read>(
     input: R,
     chunk_size: usize,
     checks: InputChecks,
-    mut visit: impl FnMut(&Catalog, &Row<'_>),
+    visit: impl FnMut(&Catalog, &Row<'_>),
+) -> Result<Report, Error> {
+    /// Rows only: statistics are skipped.
+    struct Rows<F>(F);
+    impl<F: FnMut(&Catalog, &Row<'_>)> Visit for Rows<F> {
+        fn row(&mut self, catalog: &Catalog, row: &Row<'_>) {
+            (self.0)(catalog, row)
+        }
+    }
+    read_dump(input, chunk_size, checks, &mut Rows(visit))
+}
+
+/// What [`read_dump`] hands out, in input order.
+pub trait Visit {
+    fn row(&mut self, catalog: &Catalog, row: &Row<'_>);
+
+    /// A statement that restores planner statistics (pg_dump 18 `--statistics`), whose
+    /// values are data of the column too.
+    fn statistics(&mut self, _catalog: &Catalog, _line: u64, _text: &[u8], _call: &StatsCall) {}
+}
+
+/// [`read_rows`], with the statistics statements as well.
+pub fn read_dump<R: Read>(
+    input: R,
+    chunk_size: usize,
+    checks: InputChecks,
+    visit: &mut impl Visit,
 ) -> Result<Report, Error> {
     let mut chunker = Chunker::every_row(input, chunk_size).with_checks(checks);
     while let Some(chunk) = chunker.next_chunk()? {
         let catalog = chunker.catalog();
         for seg in chunk.segments() {
-            let mut visit = |row: &Row<'_>| visit(catalog, row);
+            let mut row = |row: &Row<'_>| visit.row(catalog, row);
             match &seg.kind {
                 // Partition bounds are schema, not rows.
                 Kind::Raw | Kind::Bounds(_) => {}
-                Kind::CopyRows(plan) => copy_rows(chunk.bytes(), seg, plan, &mut visit)?,
-                Kind::InsertRows(plan) => insert_rows(chunk.bytes(), seg, plan, &mut visit)?,
+                Kind::CopyRows(plan) => copy_rows(chunk.bytes(), seg, plan, &mut row)?,
+                Kind::InsertRows(plan) => insert_rows(chunk.bytes(), seg, plan, &mut row)?,
+                Kind::Statistics(call) => {
+                    visit.statistics(catalog, seg.line, &chunk.bytes()[seg.range.clone()], call)
+                }
             }
         }
         chunker.recycle(chunk.into_buffer());

@@ -46,14 +46,15 @@ pub use check::{Finding, check_rules, column_facts, foreign_key_findings, uncove
 pub use chunker::{Chunk, Chunker, DEFAULT_CHUNK_SIZE};
 pub use error::{DataError, Error};
 pub use escape::{decode_copy, encode_copy};
-pub use fields::{Field, Row, read_rows};
+pub use fields::{Field, Row, Visit, read_dump, read_rows};
 pub use large_object::LargeObjectsSeen;
 pub use output::Rewritten;
 pub use partition::{BoundKind, BoundValue, Bounds, PartitionKey, Strategy};
-pub use plan::{ColumnFacts, Plan, Uncovered, Unmatched, rules_for};
+pub use plan::{ColumnFacts, Matches, Plan, Uncovered, Unmatched, rules_for};
 pub use rewrite::{Stats, TableStats, rewrite};
 pub use shape::InputChecks;
 pub use splitter::{Kind, Report, Segment, Splitter, lines};
+pub use stats::StatsCall;
 
 /// Rewrites a whole dump in memory, one chunk after another: the reference the parallel
 /// pipeline is tested against. Returns the output and the report.

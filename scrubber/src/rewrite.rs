@@ -73,7 +73,8 @@ pub fn rewrite(
     };
     for seg in segments {
         match &seg.kind {
-            Kind::Raw => out.keep(input, seg.range.clone()),
+            // Statistics segments come only from readers' splitters (`Splitter::every_row`).
+            Kind::Raw | Kind::Statistics(_) => out.keep(input, seg.range.clone()),
             Kind::CopyRows(plan) => copy_rows(input, seg, plan, &mut rules, out, stats)?,
             Kind::InsertRows(plan) => insert_rows(input, seg, plan, &mut rules, out, stats)?,
             Kind::Bounds(plan) => bound_literals(input, seg, plan, &mut rules, out)?,

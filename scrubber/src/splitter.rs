@@ -32,7 +32,7 @@ use crate::large_object::{self, LargeObjectsSeen};
 use crate::lex::{self, Scan};
 use crate::partition::{BoundKind, Bounds, rewrites_bounds};
 use crate::plan::{BoundsPlan, Matches, Plan, Uncovered, Unmatched, rules_for};
-use crate::stats;
+use crate::stats::{self, StatsCall};
 
 /// What to do with a segment of the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +45,9 @@ pub enum Kind {
     InsertRows(Arc<Plan>),
     /// A statement that gives a partition literal bounds, to be rewritten by its key's rule.
     Bounds(Arc<BoundsPlan>),
+    /// A statement that restores planner statistics, for readers of every value only
+    /// ([`Splitter::every_row`]): its values are data too.
+    Statistics(Arc<StatsCall>),
 }
 
 /// A run of the input and what to do with it.
@@ -314,9 +317,15 @@ impl Splitter {
         }
         if word.eq_ignore_ascii_case(b"SELECT")
             && let Some(call) = header::called_function(text)
-            && self.drops_call(&call, text)
         {
-            return Ok(Step::Drop(end));
+            if self.every_row
+                && let Some(stats) = stats::parse(&call, text)
+            {
+                return Ok(Step::Emit(Kind::Statistics(Arc::new(stats)), end));
+            }
+            if self.drops_call(&call, text) {
+                return Ok(Step::Drop(end));
+            }
         }
         let kind = self.learn(word, text)?;
         Ok(Step::Emit(kind, end))

@@ -36,13 +36,50 @@ use crate::plan::rules_for;
 /// The functions whose statements carry no values: relation-level counts.
 const COUNTS_ONLY: &str = "pg_restore_relation_stats";
 
+/// The arguments of the statistics functions that name what the statistics are of, or hold
+/// numbers computed over the data (fractions, widths, counts, correlations). Every other
+/// argument may hold values of the column (`most_common_vals`, `histogram_bounds`,
+/// `most_common_elems`, `range_bounds_histogram` and whatever a later pg_dump adds).
+const NOT_VALUES: &[&str] = &[
+    "version",
+    "schemaname",
+    "relname",
+    "attname",
+    "attnum",
+    "inherited",
+    "null_frac",
+    "avg_width",
+    "n_distinct",
+    "most_common_freqs",
+    "correlation",
+    "most_common_elem_freqs",
+    "elem_count_histogram",
+    "range_length_histogram",
+    "range_empty_frac",
+    "relpages",
+    "reltuples",
+    "relallvisible",
+    "relallfrozen",
+];
+
 /// What a statistics statement restores.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct StatsCall {
+pub struct StatsCall {
     pub function: String,
     pub relation: Option<TableName>,
     /// The column (`attname`); `None` for an index expression (`attnum`).
     pub column: Option<Ident>,
+    /// The values it holds: the elements of array arguments, the text of the others, for
+    /// every argument not in [`NOT_VALUES`].
+    pub values: Vec<Vec<u8>>,
+}
+
+impl StatsCall {
+    /// Whether the statement holds values of a column that `rules` rewrite, so that a run
+    /// drops it (see the module docs).
+    pub fn holds_ruled_values(&self, rules: &RuleSet, catalog: &Catalog) -> bool {
+        must_drop(self, rules, catalog)
+    }
 }
 
 /// Reads `SELECT * FROM pg_catalog.pg_restore_..._stats(...)`, given its call (see
@@ -56,10 +93,16 @@ pub(crate) fn parse(call: &FunctionCall, text: &[u8]) -> Option<StatsCall> {
     let arg = |key: &str| {
         literals
             .chunks(2)
-            .find(|pair| pair[0] == key)
+            .find(|pair| pair[0] == key.as_bytes())
             .and_then(|pair| pair.get(1))
-            .map(|v| Ident::from_token(v, true))
+            .map(|v| Ident::from_token(&String::from_utf8_lossy(v), true))
     };
+    let values = literals
+        .chunks(2)
+        .filter(|pair| !NOT_VALUES.iter().any(|k| pair[0] == k.as_bytes()))
+        .filter_map(|pair| pair.get(1))
+        .flat_map(|v| scrub_rules::array_elements(v).unwrap_or_else(|| vec![v.clone()]))
+        .collect();
     let relation = match (arg("schemaname"), arg("relname")) {
         (Some(schema), Some(rel)) => Some(TableName::new(schema, rel)),
         _ => None,
@@ -68,11 +111,12 @@ pub(crate) fn parse(call: &FunctionCall, text: &[u8]) -> Option<StatsCall> {
         function: function.to_owned(),
         relation,
         column: arg("attname"),
+        values,
     })
 }
 
 /// The `'...'` literals of an argument list, in order (`''` is a quote).
-fn string_literals(args: &[u8]) -> Vec<String> {
+fn string_literals(args: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let mut i = 0;
     while let Some(k) = memchr::memchr(b'\'', &args[i..]) {
@@ -90,7 +134,7 @@ fn string_literals(args: &[u8]) -> Vec<String> {
             value.push(args[j]);
             j += 1;
         }
-        out.push(String::from_utf8_lossy(&value).into_owned());
+        out.push(value);
         i = j + 1;
         if i >= args.len() {
             break;
@@ -162,6 +206,7 @@ mod tests {
         assert_eq!(call.function, "pg_restore_attribute_stats");
         assert_eq!(call.relation, Some(t("public.users")));
         assert_eq!(call.column, Some(Ident::from_token("e'mail", true)));
+        assert_eq!(call.values, vec![b"Bob".to_vec(), b"Ann".to_vec()]);
         assert_eq!(
             parse_statement(b"SELECT pg_catalog.set_config('search_path', '', false);"),
             None
@@ -193,6 +238,7 @@ mod tests {
             function: function.to_owned(),
             relation: Some(t(rel)),
             column: column.map(|c| Ident::from_token(c, true)),
+            values: Vec::new(),
         };
         let attr = "pg_restore_attribute_stats";
         let drop = |c: &StatsCall| must_drop(c, &rules, &catalog);
