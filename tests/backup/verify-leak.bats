@@ -52,3 +52,18 @@ copy_emails_elsewhere() {
   [ "$status" -eq 2 ]
   [[ $output == *"BACKUP_VERIFY must be 1"* ]]
 }
+
+@test "verify leak: BACKUP_VERIFY_MIN_LENGTH reaches verify, and takes only a whole number" {
+  copy_emails_elsewhere
+  bk_set BACKUP_VERIFY_MIN_LENGTH 19
+  run bk_backup
+  echo "$output"
+  # the copied addresses have 18 characters: shorter than 19, counted, not looked for
+  [ "$status" -eq 0 ]
+  [[ $output == *"ruled value(s) shorter than 19 characters not checked"* ]]
+  bk_set BACKUP_VERIFY_MIN_LENGTH four
+  run bk_backup
+  echo "$output"
+  [ "$status" -eq 2 ]
+  [[ $output == *"BACKUP_VERIFY_MIN_LENGTH must be a whole number of characters"* ]]
+}
