@@ -98,6 +98,21 @@ pub struct RunArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Leave out `ALTER ... OWNER TO` and `SET SESSION AUTHORIZATION`, as `pg_restore
+    /// --no-owner` does.
+    #[arg(long)]
+    pub no_owner: bool,
+
+    /// Leave out `GRANT`, `REVOKE` and `ALTER DEFAULT PRIVILEGES`, as `pg_restore
+    /// --no-privileges` does.
+    #[arg(long)]
+    pub no_privileges: bool,
+
+    /// Leave out subscriptions (and their comments and labels), as `pg_restore
+    /// --no-subscriptions` does.
+    #[arg(long)]
+    pub no_subscriptions: bool,
+
     /// Bytes per chunk handed to a worker.
     #[arg(long, hide = true, default_value_t = scrubber::DEFAULT_CHUNK_SIZE)]
     pub chunk_size: usize,

@@ -353,7 +353,9 @@ fn uncovered(tables: &[JudgedTable], rules: &RuleSet, catalog: &Catalog) -> Vec<
             let Some((kind, why)) = &c.flagged else {
                 continue;
             };
-            let covered = covering.is_some_and(|r| r.drop_rows || r.column(&c.column).is_some());
+            let covered = covering
+                .as_ref()
+                .is_some_and(|r| r.drop_rows || r.column(&c.column).is_some());
             if !covered {
                 out.push(format!(
                     "{}.{}: no rule, looks like {kind} ({why}); proposed: {}",

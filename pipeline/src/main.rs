@@ -101,6 +101,11 @@ fn scrub(args: RunArgs) -> Result<(), Failure> {
         compress: args.compress,
         chunk_size: args.chunk_size,
         checks: args.accept.checks(),
+        omit: scrubber::Omit {
+            owner: args.no_owner,
+            privileges: args.no_privileges,
+            subscriptions: args.no_subscriptions,
+        },
     };
 
     let mut sink = sink::Sink::open(args.output.as_deref())

@@ -27,6 +27,8 @@ pub struct Settings {
     pub chunk_size: usize,
     /// What input besides a whole plain dump to accept.
     pub checks: scrubber::InputChecks,
+    /// Owner, privilege and subscription statements to leave out.
+    pub omit: scrubber::Omit,
 }
 
 /// What a successful run did.
@@ -102,7 +104,9 @@ pub fn run(
     output: &mut (dyn Write + Send),
     settings: Settings,
 ) -> Result<Totals, RunError> {
-    let mut chunker = Chunker::new(input, rules, settings.chunk_size).with_checks(settings.checks);
+    let mut chunker = Chunker::new(input, rules, settings.chunk_size)
+        .with_checks(settings.checks)
+        .with_omit(settings.omit);
     let (stats, bytes_out) = if settings.jobs == 1 {
         run_inline(&mut chunker, output, &settings)?
     } else {

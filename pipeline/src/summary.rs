@@ -47,6 +47,13 @@ pub fn render(totals: &Totals, settings: &Settings, keyed: bool, elapsed: Durati
             "  statistics: {dropped} statement(s) with values of ruled columns dropped"
         );
     }
+    let omitted = totals.report.omitted;
+    if omitted > 0 {
+        let _ = writeln!(
+            s,
+            "  owners, privileges, subscriptions: {omitted} statement(s) left out"
+        );
+    }
     let large = &totals.report.large_objects;
     if large.writes_dropped > 0 {
         let _ = writeln!(

@@ -15,7 +15,7 @@ use scrub_rules::{ColumnRule, FakeKind, HashShape, Ident, Policy, Pos, Rule, Rul
 
 use crate::catalog::{Catalog, Column, Table};
 use crate::partition::{Strategy, rewrites_bounds};
-use crate::plan::{ColumnFacts, Uncovered, rules_for};
+use crate::plan::{ColumnFacts, Uncovered, column_rule_for, rules_for};
 
 /// One problem with one rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,7 +218,7 @@ fn default_has_values(expr: &str) -> bool {
 pub fn foreign_key_findings(rules: &RuleSet, catalog: &Catalog) -> Vec<Finding> {
     let mut findings = Vec::new();
     let rule_of = |table: &TableName, column: &Ident| -> Option<&ColumnRule> {
-        rules_for(rules, &catalog.lineage(table)).and_then(|r| r.column(column))
+        column_rule_for(rules, &catalog.lineage(table), column)
     };
     let changes = |r: Option<&ColumnRule>| r.is_some_and(|c| c.rule != Rule::Keep);
     for (name, table) in catalog.tables() {
@@ -286,12 +286,12 @@ pub fn uncovered_columns(rules: &RuleSet, catalog: &Catalog) -> Vec<Uncovered> {
         if table.partition_key.is_some() {
             continue;
         }
-        let covering = rules_for(rules, &catalog.lineage(name));
-        if covering.is_some_and(|r| r.drop_rows) {
+        let lineage = catalog.lineage(name);
+        if rules_for(rules, &lineage).is_some_and(|r| r.drop_rows) {
             continue;
         }
         for column in table.columns.iter().filter(|c| !c.generated) {
-            if covering.and_then(|r| r.column(&column.name)).is_none() {
+            if column_rule_for(rules, &lineage, &column.name).is_none() {
                 out.push(Uncovered {
                     table: name.clone(),
                     column: column.name.clone(),

@@ -84,6 +84,12 @@ impl<R: Read> Chunker<R> {
 
     /// Accepts the departures from a whole pg_dump plain dump that `checks` allows (by
     /// default none: see [`InputChecks`]).
+    /// Leaves out the statements `omit` names ([`crate::Omit`]).
+    pub fn with_omit(mut self, omit: crate::Omit) -> Chunker<R> {
+        self.splitter = self.splitter.omit(omit);
+        self
+    }
+
     pub fn with_checks(mut self, checks: InputChecks) -> Chunker<R> {
         self.shape = Shape::new(checks);
         self

@@ -1,8 +1,9 @@
 //! The rules that apply to one block of table data, resolved against its column list.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use scrub_rules::{Ident, Rule, RuleSet, TableName, TableRules};
+use scrub_rules::{ColumnRule, Ident, Rule, RuleSet, TableName, TableRules};
 
 use crate::error::{DataError, at};
 
@@ -153,11 +154,15 @@ pub struct Matches {
 }
 
 impl Matches {
-    pub fn saw(&mut self, rules: &TableRules, columns: &[Ident]) {
-        self.tables.insert(rules.table.clone());
-        for c in &rules.columns {
-            if columns.contains(&c.column) {
-                self.columns.insert((rules.table.clone(), c.column.clone()));
+    /// Records that data with `columns` was seen for the table whose lineage (itself, then
+    /// its parents) is `lineage`: every level's rules matched it.
+    pub fn saw(&mut self, rules: &RuleSet, lineage: &[TableName], columns: &[Ident]) {
+        for level in lineage.iter().filter_map(|t| rules.table(t)) {
+            self.tables.insert(level.table.clone());
+            for c in &level.columns {
+                if columns.contains(&c.column) {
+                    self.columns.insert((level.table.clone(), c.column.clone()));
+                }
             }
         }
     }
@@ -239,7 +244,94 @@ impl std::fmt::Display for Uncovered {
     }
 }
 
-/// `Option<&TableRules>` for a table: its own rules, else the nearest ancestor's.
-pub fn rules_for<'r>(rules: &'r RuleSet, lineage: &[TableName]) -> Option<&'r TableRules> {
-    lineage.iter().find_map(|t| rules.table(t))
+/// The rules for a table's rows: its own and those of every ancestor (a partitioned or
+/// inherited table's rules cover its partitions and children), merged. A column ruled at
+/// several levels takes the nearest table's rule; `rows: none` anywhere in the lineage drops
+/// the rows. `lineage` is the table first, then its parents (see `Catalog::lineage`).
+pub fn rules_for<'r>(rules: &'r RuleSet, lineage: &[TableName]) -> Option<Cow<'r, TableRules>> {
+    let mut levels = lineage.iter().filter_map(|t| rules.table(t));
+    let nearest = levels.next()?;
+    let mut merged: Option<TableRules> = None;
+    for further in levels {
+        let m = merged.get_or_insert_with(|| nearest.clone());
+        m.drop_rows |= further.drop_rows;
+        for column in &further.columns {
+            if m.column(&column.column).is_none() {
+                m.columns.push(column.clone());
+            }
+        }
+    }
+    Some(merged.map_or(Cow::Borrowed(nearest), Cow::Owned))
+}
+
+/// The rule [`rules_for`] gives `column` of a table: the nearest level's that names it.
+pub fn column_rule_for<'r>(
+    rules: &'r RuleSet,
+    lineage: &[TableName],
+    column: &Ident,
+) -> Option<&'r ColumnRule> {
+    lineage
+        .iter()
+        .filter_map(|t| rules.table(t))
+        .find_map(|r| r.column(column))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(name: &str) -> TableName {
+        scrub_rules::parse_table_name(name).unwrap()
+    }
+
+    #[test]
+    fn a_childs_rules_add_to_its_parents_never_hide_them() {
+        let rules = RuleSet::from_yaml(
+            "tables:\n  public.p:\n    columns:\n      note: {fixed: P}\n      id: keep\n  public.c:\n    columns:\n      secret: md5\n      id: null\n",
+        )
+        .unwrap();
+        let lineage = [t("public.c"), t("public.p")];
+        let merged = rules_for(&rules, &lineage).unwrap();
+        let rule = |c: &str| {
+            merged
+                .column(&Ident::from_token(c, true))
+                .map(|r| r.rule.clone())
+        };
+        assert_eq!(
+            rule("secret"),
+            Some(Rule::Md5 {
+                len: scrub_rules::MD5_HEX_LEN,
+                unique: false
+            })
+        );
+        assert!(
+            matches!(rule("note"), Some(Rule::Fixed(_))),
+            "the parent's rule"
+        );
+        assert_eq!(rule("id"), Some(Rule::Null), "the nearest level wins");
+        let id = Ident::from_token("id", true);
+        assert_eq!(
+            column_rule_for(&rules, &lineage, &id).map(|r| &r.rule),
+            Some(&Rule::Null)
+        );
+        // a table without rules of its own takes its parent's as they are
+        assert!(matches!(
+            rules_for(&rules, &[t("public.c2"), t("public.p")]),
+            Some(Cow::Borrowed(_))
+        ));
+        assert!(rules_for(&rules, &[t("public.other")]).is_none());
+    }
+
+    #[test]
+    fn rows_none_anywhere_in_the_lineage_drops_the_rows() {
+        let rules = RuleSet::from_yaml(
+            "tables:\n  public.p:\n    rows: none\n  public.c:\n    columns:\n      secret: md5\n",
+        )
+        .unwrap();
+        assert!(
+            rules_for(&rules, &[t("public.c"), t("public.p")])
+                .unwrap()
+                .drop_rows
+        );
+    }
 }

@@ -30,8 +30,9 @@ use crate::error::{DataError, at};
 use crate::header::{self, Setting};
 use crate::large_object::{self, LargeObjectsSeen};
 use crate::lex::{self, Scan};
+use crate::omit::Omit;
 use crate::partition::{BoundKind, Bounds, rewrites_bounds};
-use crate::plan::{BoundsPlan, Matches, Plan, Uncovered, Unmatched, rules_for};
+use crate::plan::{BoundsPlan, Matches, Plan, Uncovered, Unmatched, column_rule_for, rules_for};
 use crate::stats::{self, StatsCall};
 
 /// What to do with a segment of the input.
@@ -107,10 +108,14 @@ pub struct Splitter {
     last_insert: Option<(Vec<u8>, Option<Arc<Plan>>, TableName)>,
     /// Cut out the rows of every table, ruled or not ([`Splitter::every_row`]).
     every_row: bool,
+    /// Statements to leave out ([`Splitter::omit`]).
+    omit: Omit,
     /// Whether a COPY or INSERT has been seen: table data, the mark of a dump.
     saw_data: bool,
     /// Statistics statements dropped because they hold ruled values ([`crate::stats`]).
     statistics_dropped: u64,
+    /// Statements left out by [`Splitter::omit`].
+    omitted: u64,
     large_objects: LargeObjectsSeen,
 }
 
@@ -127,6 +132,8 @@ pub struct Report {
     pub foreign_keys: Vec<Finding>,
     /// Statistics statements dropped because they held values of ruled columns.
     pub statistics_dropped: u64,
+    /// Owner, privilege and subscription statements left out on request ([`crate::omit`]).
+    pub omitted: u64,
     /// The large objects whose contents the dump writes; see [`LargeObjects`].
     pub large_objects: LargeObjectsSeen,
     pub catalog: Catalog,
@@ -145,8 +152,10 @@ impl Splitter {
             offset: 0,
             last_insert: None,
             every_row: false,
+            omit: Omit::default(),
             saw_data: false,
             statistics_dropped: 0,
+            omitted: 0,
             large_objects: LargeObjectsSeen::default(),
         }
     }
@@ -159,6 +168,12 @@ impl Splitter {
             every_row: true,
             ..Splitter::new(Arc::new(RuleSet::default()))
         }
+    }
+
+    /// Leaves out the statements `omit` names ([`crate::omit`]).
+    pub fn omit(mut self, omit: Omit) -> Splitter {
+        self.omit = omit;
+        self
     }
 
     /// The tables learnt so far.
@@ -251,6 +266,7 @@ impl Splitter {
             foreign_keys: foreign_key_findings(&self.rules, &self.catalog),
             saw_data: self.saw_data,
             statistics_dropped: self.statistics_dropped,
+            omitted: self.omitted,
             large_objects: self.large_objects,
             catalog: self.catalog,
         })
@@ -326,6 +342,10 @@ impl Splitter {
             if self.drops_call(&call, text) {
                 return Ok(Step::Drop(end));
             }
+        }
+        if self.omit.any() && self.omit.drops(text) {
+            self.omitted += 1;
+            return Ok(Step::Drop(end));
         }
         let kind = self.learn(word, text)?;
         Ok(Step::Emit(kind, end))
@@ -433,11 +453,11 @@ impl Splitter {
         else {
             return Ok(Kind::Raw);
         };
-        let rules = rules_for(&self.rules, &self.catalog.lineage(child));
+        let lineage = self.catalog.lineage(child);
         for (part, column) in key.columns.iter().enumerate() {
             let Some(ruled) = column
                 .as_ref()
-                .and_then(|c| rules.and_then(|r| r.column(c)))
+                .and_then(|c| column_rule_for(&self.rules, &lineage, c))
                 .filter(|r| r.rule != Rule::Keep)
             else {
                 continue;
@@ -547,7 +567,8 @@ impl Splitter {
         line: u64,
     ) -> Result<(Option<Arc<Plan>>, Vec<Ident>), DataError> {
         let lineage = self.catalog.lineage(table);
-        let rules = rules_for(&self.rules, &lineage);
+        let merged = rules_for(&self.rules, &lineage);
+        let rules = merged.as_deref();
         let strict = self.rules.policy() == Policy::Strict;
         if rules.is_none() && !strict && !self.every_row {
             return Ok((None, Vec::new()));
@@ -573,7 +594,7 @@ impl Splitter {
         }
         let plan = match rules {
             Some(rules) => {
-                self.matches.saw(rules, &columns);
+                self.matches.saw(&self.rules, &lineage, &columns);
                 let schema = |c: &Ident| crate::check::column_facts(&self.catalog, table, c);
                 Plan::build(
                     table,

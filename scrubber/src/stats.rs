@@ -160,7 +160,7 @@ pub(crate) fn must_drop(call: &StatsCall, rules: &RuleSet, catalog: &Catalog) ->
             Some(column) => catalog
                 .family(relation)
                 .iter()
-                .any(|t| rules_for(rules, &catalog.lineage(t)).is_some_and(|r| ruled(r, column))),
+                .any(|t| rules_for(rules, &catalog.lineage(t)).is_some_and(|r| ruled(&r, column))),
             None => family_has_rules(relation, rules, catalog),
         };
     }
@@ -174,7 +174,7 @@ fn family_has_rules(table: &TableName, rules: &RuleSet, catalog: &Catalog) -> bo
     catalog
         .family(table)
         .iter()
-        .any(|t| rules_for(rules, &catalog.lineage(t)).is_some_and(changes_data))
+        .any(|t| rules_for(rules, &catalog.lineage(t)).is_some_and(|r| changes_data(&r)))
 }
 
 fn changes_data(rules: &TableRules) -> bool {

@@ -35,7 +35,7 @@ use super::spill::{Part, Partitions};
 use crate::fingerprint::{FingerprintMap, Fingerprinter};
 
 /// Memory for rows of one dump waiting for their partner, in (estimated) bytes.
-const WAITING_BUDGET: usize = 96 << 20;
+const WAITING_BUDGET: usize = 32 << 20;
 
 pub struct Pairer<'f> {
     fingerprints: &'f Fingerprinter,

@@ -300,13 +300,13 @@ impl<'s, 'v> Reader<'s, 'v> {
         let mut drop_rows = false;
         if let Some(rules) = rules {
             if self.original {
-                self.matches.saw(rules, row.columns);
+                self.matches.saw(self.settings.rules, &lineage, row.columns);
             }
             let plan = scrubber::Plan::build(
                 row.table,
                 "data of",
                 row.columns,
-                rules,
+                &rules,
                 true,
                 row.line,
                 |c| scrubber::column_facts(catalog, row.table, c),
