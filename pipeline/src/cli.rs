@@ -28,8 +28,9 @@ pub enum Command {
     /// restore or leak.
     Check(CheckArgs),
     /// Checks a scrubbed dump against its original: reports every value of a ruled column
-    /// that is still anywhere in the scrubbed dump, and rows per table. Exit 0 clean, 1 on a
-    /// leak, a row count mismatch or a duplicate in a unique column.
+    /// that is still anywhere in the scrubbed dump (not one that is data the rules leave
+    /// alone), and rows per table. Exit 0 clean, 1 on a leak, a row count mismatch, a
+    /// duplicate in a unique column or a rule that matches nothing.
     Verify(VerifyArgs),
     /// Reads a dump and prints a proposed rules file: `policy: strict`, every column of every
     /// table with data, `keep` where nothing personal was found, a rule and the reason where
@@ -71,6 +72,10 @@ pub struct RunArgs {
     /// The dump to read (plain SQL, or gzip/zstd of it); standard input when absent or `-`.
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,
+
+    /// More INPUTs: refused with a message of scrub's (clap would read them as subcommands).
+    #[arg(value_name = "MORE", hide = true)]
+    pub more_inputs: Vec<PathBuf>,
 
     /// Write here instead of standard output: a temporary file in the same folder, synced and
     /// renamed into place only when the whole run succeeded.
@@ -145,7 +150,8 @@ pub struct VerifyArgs {
     #[arg(long, env = "SCRUB_KEY_FILE", value_name = "FILE")]
     pub key_file: Option<PathBuf>,
 
-    /// The seed of the run (without a key file, the key derives from it).
+    /// The seed of the run, for the place-based rules (`md5`, unique `email`); the key never
+    /// derives from it.
     #[arg(long, env = "SCRUB_SEED", value_name = "S")]
     pub seed: Option<u64>,
 

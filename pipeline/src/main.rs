@@ -17,6 +17,7 @@ mod sink;
 mod summary;
 mod verify;
 
+use std::io::IsTerminal;
 use std::io::ErrorKind;
 use std::path::Path;
 use std::process::ExitCode;
@@ -51,7 +52,7 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(help_args(std::env::args_os().collect()));
     let result = match cli.command {
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::Verify(args)) => verify::run(&args),
@@ -70,6 +71,18 @@ fn main() -> ExitCode {
 }
 
 /// Reads and validates a rules file; failures are usage errors (exit 2).
+/// `scrub help --help` and `scrub help verify -h` mean the help clap's `help` would print
+/// without the flag (clap refuses a flag after `help`).
+fn help_args(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    if args.get(1).is_some_and(|a| a == "help") {
+        let is_flag = |a: &std::ffi::OsString| a == "--help" || a == "-h";
+        let (head, tail) = args.split_at(2);
+        let rest: Vec<_> = tail.iter().filter(|a| !is_flag(a)).cloned().collect();
+        args = head.iter().cloned().chain(rest).collect();
+    }
+    args
+}
+
 pub fn load_rules(path: &Path) -> Result<RuleSet, Failure> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Failure::usage(format!(
@@ -77,12 +90,30 @@ pub fn load_rules(path: &Path) -> Result<RuleSet, Failure> {
             path.display()
         ))
     })?;
-    RuleSet::from_yaml(&text).map_err(|e| Failure::usage(format!("scrub: {}: {e}", path.display())))
+    // The YAML parser names its input `<input>`: the file is what the reader must open.
+    RuleSet::from_yaml(&text).map_err(|e| {
+        let shown = path.display().to_string();
+        Failure::usage(format!("scrub: {shown}: {}", e.to_string().replace("<input>", &shown)))
+    })
 }
 
 fn scrub(args: RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let rules_path = args.rules.expect("clap requires --config");
+    if let Some(extra) = args.more_inputs.first() {
+        return Err(Failure::usage(format!(
+            "scrub: one INPUT at a time (got {} and {}): scrub reads one dump; run it once per file",
+            args.input.as_deref().unwrap_or(Path::new("-")).display(),
+            extra.display()
+        )));
+    }
+    // `-o -` is standard output, as INPUT `-` is standard input.
+    let output = args.output.as_deref().filter(|o| *o != Path::new("-"));
+    if args.compress.is_some() && output.is_none() && std::io::stdout().is_terminal() {
+        return Err(Failure::usage(
+            "scrub: --compress would write binary data to the terminal: give -o FILE or a pipe",
+        ));
+    }
     let rules = Arc::new(load_rules(&rules_path)?);
     let keyed = rules.uses_key();
     let input_name = input::display_name(args.input.as_deref());
@@ -108,7 +139,7 @@ fn scrub(args: RunArgs) -> Result<(), Failure> {
         },
     };
 
-    let mut sink = sink::Sink::open(args.output.as_deref())
+    let mut sink = sink::Sink::open(output)
         .map_err(|e| Failure::data(format!("scrub: {e:#}")))?;
     let totals = match parallel::run(input, rules.clone(), sink.writer(), settings.clone()) {
         Ok(t) => t,

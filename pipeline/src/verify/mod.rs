@@ -105,6 +105,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
         paired,
         [&original.places, &scrubbed.places],
         &spill_dir,
+        args.key_file.is_none(),
     )
     .map_err(spill_error)?;
     let (text, problems) = report(args, &original, &scrubbed, &joined, own_outputs);
@@ -179,6 +180,9 @@ struct Joined {
     duplicates: Listed,
     /// Bytes written to temporary files: look-ups, outputs, partitions split again.
     spilled: u64,
+    /// Verify drew its own key (no key file): a leak in a `fake` column may be the run's
+    /// fake of another value, which the report says.
+    own_key: bool,
 }
 
 /// The findings on the first lines of the scrubbed dump, and how many there were.
@@ -213,9 +217,11 @@ fn join(
     paired: Paired,
     places: [&[PlaceName]; 2],
     spill: &Path,
+    own_key: bool,
 ) -> io::Result<Joined> {
     let mut joined = Joined {
         spilled: paired.spilled,
+        own_key,
         ..Joined::default()
     };
     for (values, lookups) in ruled_values.into_iter().zip(paired.lookups) {
@@ -256,13 +262,14 @@ fn leaks_in(
             continue;
         };
         let (place, line) = (&places[1][le_u32(&p[..4]) as usize], le_u64(&p[4..12]));
+        let hint = joined.own_key && place.is_fake();
         joined.leaks.add(line, || {
             format!(
                 "leak: {} value from original line {first} found in scrubbed {} line {line}: {}{}",
                 places[0][origin as usize].name,
                 place.name,
                 Shown::decode(&p[12..]),
-                if place.is_fake() {
+                if hint {
                     " (in a `fake` column: if the run had another key than verify, its fakes of other values look like leaks; pass the run's --key-file)"
                 } else {
                     ""
