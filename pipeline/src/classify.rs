@@ -79,6 +79,19 @@ impl Kind {
     }
 }
 
+impl Kind {
+    /// The rule to propose for a column under a PRIMARY KEY, UNIQUE constraint or unique
+    /// index: one that promises distinct outputs for distinct inputs, so the restore can
+    /// build the index.
+    pub fn unique_proposal(self) -> &'static str {
+        match self {
+            Kind::Email => "{hash: {as: email, unique: true}}",
+            Kind::Username => "{fake: {kind: username, unique: true}}",
+            _ => "{md5: {length: 32, unique: true}}",
+        }
+    }
+}
+
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -64,7 +64,8 @@ pub fn run(args: &DetectArgs) -> Result<(), Failure> {
     let catalog = report.catalog;
     let mut tables = fold_into_parents(tables, &catalog);
     add_tables_without_rows(&mut tables, &catalog);
-    let judged = judge(tables, &catalog);
+    let mut judged = judge(tables, &catalog);
+    fit_proposals(&mut judged, &catalog, &source, args.sample);
     print!("{}", render(&judged, &source, args.sample));
     let Some(rules) = rules else {
         return Ok(());
@@ -220,7 +221,12 @@ struct Verdict {
     column: Ident,
     /// The proposed kind and why, or `None` for `keep`.
     flagged: Option<(Kind, String)>,
+    /// The proposed rule (YAML flow syntax), for a flagged column.
+    rule: String,
     not_null: bool,
+    /// Alone under a PRIMARY KEY, UNIQUE constraint or unique index.
+    unique: bool,
+    data_type: String,
 }
 
 struct JudgedTable {
@@ -248,10 +254,25 @@ fn judge(tables: BTreeMap<TableName, TableSample>, catalog: &Catalog) -> Vec<Jud
             .map(|(column, values)| {
                 let schema = defined.and_then(|d| d.column(column));
                 let data_type = schema.map_or("", |c| c.data_type.as_str());
+                let not_null = schema.is_some_and(|c| c.not_null);
+                let unique = defined.is_some_and(|d| {
+                    d.unique
+                        .iter()
+                        .any(|set| set == std::slice::from_ref(column))
+                });
+                let flagged = verdict(&table, column, values, data_type);
+                let rule = match &flagged {
+                    None => "",
+                    Some((k, _)) if unique => k.unique_proposal(),
+                    Some((k, _)) => k.proposal(not_null),
+                };
                 Verdict {
                     column: column.clone(),
-                    flagged: verdict(&table, column, values, data_type),
-                    not_null: schema.is_some_and(|c| c.not_null),
+                    rule: rule.to_owned(),
+                    flagged,
+                    not_null,
+                    unique,
+                    data_type: data_type.to_owned(),
                 }
             })
             .collect();
@@ -296,6 +317,64 @@ fn verdict(
     Some((kind, reason.join("; ")))
 }
 
+/// Replaces each proposal that `scrub check` finds the column cannot take (a text fake in an
+/// integer zip code, a street in a `text[]`, `null` in a NOT NULL column) by the next that
+/// fits its type ([`fallback`]), until the whole proposal passes the check.
+fn fit_proposals(tables: &mut [JudgedTable], catalog: &Catalog, input: &Source, sample: u64) {
+    for _ in 0..4 {
+        let Ok(rules) = RuleSet::from_yaml(&render(tables, input, sample)) else {
+            return;
+        };
+        let misfits: Vec<(TableName, Ident)> = scrubber::check_rules(&rules, catalog)
+            .into_iter()
+            .filter(|f| f.type_misfit)
+            .filter_map(|f| Some((f.table, f.column?)))
+            .collect();
+        let mut changed = false;
+        for t in tables.iter_mut() {
+            for c in t.columns.iter_mut().filter(|c| c.flagged.is_some()) {
+                if misfits.contains(&(t.table.clone(), c.column.clone())) {
+                    let next = fallback(&c.rule, &c.data_type, c.not_null, c.unique);
+                    changed |= next != c.rule;
+                    c.rule = next;
+                }
+            }
+        }
+        if !changed {
+            return;
+        }
+    }
+}
+
+/// The next proposal to try for a column whose type cannot take `rule`: the rule on each
+/// element of an array; hashed digits that fit a number column (distinct for a unique one);
+/// `null` where NULL is allowed; else `keep`, with a comment that says no rule fits (review
+/// it by hand).
+fn fallback(rule: &str, data_type: &str, not_null: bool, unique: bool) -> String {
+    let t = data_type.replace('"', "").to_ascii_lowercase();
+    let base = t.split('(').next().unwrap_or("").trim();
+    let digits = match base {
+        "smallint" | "int2" => Some(4),
+        "integer" | "int" | "int4" | "serial" => Some(9),
+        "bigint" | "int8" | "bigserial" => Some(18),
+        "numeric" | "decimal" => Some(12),
+        _ => None,
+    };
+    if base.ends_with("[]") && !rule.starts_with("{array:") && rule != "null" {
+        return format!("{{array: {rule}}}");
+    }
+    if let Some(len) = digits.filter(|_| !rule.starts_with("{hash: {as: digits")) {
+        let unique = if unique { ", unique: true" } else { "" };
+        return format!("{{hash: {{as: digits, length: {len}{unique}}}}}");
+    }
+    if !not_null && rule != "null" {
+        return "null".to_owned();
+    }
+    format!(
+        "keep  # REVIEW: no proposed rule fits {data_type}; keep leaves the values as they are;"
+    )
+}
+
 /// The rules file.
 fn render(tables: &[JudgedTable], input: &Source, sample: u64) -> String {
     let mut s = format!(
@@ -319,8 +398,8 @@ fn render(tables: &[JudgedTable], input: &Source, sample: u64) -> String {
                 None => {
                     let _ = writeln!(s, "      {key}: keep");
                 }
-                Some((kind, why)) => {
-                    let _ = writeln!(s, "      {key}: {}  # {why}", kind.proposal(c.not_null));
+                Some((_, why)) => {
+                    let _ = writeln!(s, "      {key}: {}  # {why}", c.rule);
                 }
             }
         }
@@ -359,9 +438,7 @@ fn uncovered(tables: &[JudgedTable], rules: &RuleSet, catalog: &Catalog) -> Vec<
             if !covered {
                 out.push(format!(
                     "{}.{}: no rule, looks like {kind} ({why}); proposed: {}",
-                    t.table,
-                    c.column,
-                    kind.proposal(c.not_null)
+                    t.table, c.column, c.rule
                 ));
             }
         }

@@ -17,8 +17,8 @@ mod sink;
 mod summary;
 mod verify;
 
-use std::io::IsTerminal;
 use std::io::ErrorKind;
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -93,7 +93,10 @@ pub fn load_rules(path: &Path) -> Result<RuleSet, Failure> {
     // The YAML parser names its input `<input>`: the file is what the reader must open.
     RuleSet::from_yaml(&text).map_err(|e| {
         let shown = path.display().to_string();
-        Failure::usage(format!("scrub: {shown}: {}", e.to_string().replace("<input>", &shown)))
+        Failure::usage(format!(
+            "scrub: {shown}: {}",
+            e.to_string().replace("<input>", &shown)
+        ))
     })
 }
 
@@ -139,8 +142,7 @@ fn scrub(args: RunArgs) -> Result<(), Failure> {
         },
     };
 
-    let mut sink = sink::Sink::open(output)
-        .map_err(|e| Failure::data(format!("scrub: {e:#}")))?;
+    let mut sink = sink::Sink::open(output).map_err(|e| Failure::data(format!("scrub: {e:#}")))?;
     let totals = match parallel::run(input, rules.clone(), sink.writer(), settings.clone()) {
         Ok(t) => t,
         Err(RunError::Write(e)) if e.kind() == ErrorKind::BrokenPipe => return Ok(()),

@@ -130,10 +130,17 @@ fn unnamed_file(dir: &Path) -> Result<Option<File>> {
 
 /// Gives the unnamed `file` a temporary name beside `dest`, then renames it over `dest`.
 fn name_and_rename(file: &File, dest: &Path) -> Result<()> {
-    let dir = dest.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = dest
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
     for _ in 0..16 {
-        let tmp = dir.join(format!(".{}.{:016x}.tmp", file_name(dest), rand::random::<u64>()));
+        let tmp = dir.join(format!(
+            ".{}.{:016x}.tmp",
+            file_name(dest),
+            rand::random::<u64>()
+        ));
         match rustix::fs::linkat(CWD, proc_path.as_str(), CWD, &tmp, AtFlags::SYMLINK_FOLLOW) {
             Ok(()) => {
                 return std::fs::rename(&tmp, dest).or_else(|e| {
@@ -150,7 +157,10 @@ fn name_and_rename(file: &File, dest: &Path) -> Result<()> {
             }
         }
     }
-    anyhow::bail!("cannot name the output in {}: no free temporary name", dir.display())
+    anyhow::bail!(
+        "cannot name the output in {}: no free temporary name",
+        dir.display()
+    )
 }
 
 fn file_name(dest: &Path) -> String {

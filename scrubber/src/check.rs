@@ -24,6 +24,9 @@ pub struct Finding {
     pub table: TableName,
     pub column: Option<Ident>,
     pub message: String,
+    /// The rule writes what the column's type cannot hold (`null` in NOT NULL, text in a
+    /// number, too many characters): another rule would fit, which `scrub detect` looks for.
+    pub type_misfit: bool,
 }
 
 impl fmt::Display for Finding {
@@ -59,46 +62,59 @@ fn rule_findings(rules: &RuleSet, catalog: &Catalog) -> Vec<Finding> {
                 table: t.table.clone(),
                 column: None,
                 message,
+                type_misfit: false,
             });
             continue;
         };
         for c in &t.columns {
-            let mut report = |message: String| {
+            let mut report = |message: String, type_misfit: bool| {
                 findings.push(Finding {
                     at: c.at,
                     table: t.table.clone(),
                     column: Some(c.column.clone()),
                     message,
+                    type_misfit,
                 });
             };
+
             let Some(column) = table.column(&c.column) else {
-                report("no such column in the schema".to_owned());
+                report("no such column in the schema".to_owned(), false);
                 continue;
             };
             if c.rule == Rule::Keep {
                 continue;
             }
             if column.generated {
-                report("a generated column has no data in a dump; remove the rule".to_owned());
+                report(
+                    "a generated column has no data in a dump; remove the rule".to_owned(),
+                    false,
+                );
                 continue;
             }
             let label = c.rule.label();
             if c.rule == Rule::Null && column.not_null {
-                report("`null` on a NOT NULL column: the restore would fail".to_owned());
+                report(
+                    "`null` on a NOT NULL column: the restore would fail".to_owned(),
+                    true,
+                );
             }
             if c.rule != Rule::Null && !writes_typed_text(&c.rule, &base_type(catalog, column)) {
                 match text_capacity(catalog, column) {
-                    None => report(format!(
-                        "`{label}` writes text, but the column is {}",
-                        column.data_type.to_lowercase()
-                    )),
-                    Some(Some(max)) if c.rule.max_len().is_some_and(|len| len > max) => {
-                        report(format!(
+                    None => report(
+                        format!(
+                            "`{label}` writes text, but the column is {}",
+                            column.data_type.to_lowercase()
+                        ),
+                        true,
+                    ),
+                    Some(Some(max)) if c.rule.max_len().is_some_and(|len| len > max) => report(
+                        format!(
                             "`{label}` writes {} characters, but the column is {}",
                             c.rule.max_len().unwrap_or_default(),
                             column.data_type.to_lowercase()
-                        ))
-                    }
+                        ),
+                        true,
+                    ),
                     Some(_) => {}
                 }
             }
@@ -109,13 +125,16 @@ fn rule_findings(rules: &RuleSet, catalog: &Catalog) -> Vec<Finding> {
                     .iter()
                     .any(|set| set.contains(&c.column) && set.iter().all(constant))
                 {
-                    report(format!(
-                        "`{label}` gives every row the same value, but the column is UNIQUE or a PRIMARY KEY: the restore would fail"
-                    ));
+                    report(
+                        format!(
+                            "`{label}` gives every row the same value, but the column is UNIQUE or a PRIMARY KEY: the restore would fail"
+                        ),
+                        false,
+                    );
                 }
             }
             for message in schema_literals(catalog, &t.table, table, column, &c.rule) {
-                report(message);
+                report(message, false);
             }
         }
     }
@@ -268,6 +287,7 @@ pub fn foreign_key_findings(rules: &RuleSet, catalog: &Catalog) -> Vec<Finding> 
                     table,
                     column: Some(column),
                     message,
+                    type_misfit: false,
                 });
             }
         }

@@ -110,7 +110,8 @@ rule_of() {
   cat "$BATS_TEST_TMPDIR/detected.yaml"
   f=$BATS_TEST_TMPDIR/detected.yaml
   grep -qx 'policy: strict' "$f"
-  [ "$(rule_of "$f" public.users email)" = "{hash: email}" ]
+  # users.email is UNIQUE: a rule with distinct outputs
+  [ "$(rule_of "$f" public.users email)" = "{hash: {as: email, unique: true}}" ]
   [ "$(rule_of "$f" public.customers full_name)" = "{fake: name}" ]
   [ "$(rule_of "$f" public.contacts phone_number)" = "{fake: phone}" ]
   [ "$(rule_of "$f" public.logins ip_address)" = "{fake: ip}" ]
@@ -120,7 +121,7 @@ rule_of() {
   [ "$(rule_of "$f" public.accounts iban)" = "{hash: {as: digits, length: 16}}" ]
   [ "$(rule_of "$f" public.notes body)" = "{redact: [email, phone]}" ]
   # The reasons: by name and by sampled values.
-  grep -q '^      email: {hash: email}  # name: "email"; 100% of 500 sampled values are e-mail addresses$' "$f"
+  grep -q '^      email: {hash: {as: email, unique: true}}  # name: "email"; 100% of 500 sampled values are e-mail addresses$' "$f"
   grep -q '^      who: {hash: email}  # 100% of 360 sampled values are e-mail addresses$' "$f"
   grep -q '^      card_number: .*# name: "card_number"; 100% of 200 sampled values are card numbers$' "$f"
   grep -q '^      body: .*# 66% of 300 sampled values contain e-mail addresses$' "$f"
@@ -158,7 +159,8 @@ rule_of() {
   rt_scrub detect "$BATS_TEST_TMPDIR/schema.sql" >"$BATS_TEST_TMPDIR/from-schema.yaml"
   f=$BATS_TEST_TMPDIR/from-schema.yaml
   [ "$(grep -c '^  public\..*# 0 row(s)$' "$f")" -eq 11 ]
-  [ "$(rule_of "$f" public.users email)" = "{hash: email}" ]
+  # users.email is UNIQUE: a rule with distinct outputs
+  [ "$(rule_of "$f" public.users email)" = "{hash: {as: email, unique: true}}" ]
   [ "$(rule_of "$f" public.payments card_number)" = "{hash: {as: digits, length: 16}}" ]
   [ "$(rule_of "$f" public.logins who)" = keep ] # only its values give it away
   grep -v 'phone_number' "$BATS_FILE_TMPDIR/rules.yaml" | sed '/public.contacts:/,+1d' >"$BATS_TEST_TMPDIR/missing.yaml"

@@ -284,3 +284,24 @@ YAML
   [ "$status" -eq 1 ]
   [[ $stderr == *e_mail* ]]
 }
+
+@test "scrub detect's proposal for every whole dump of the corpus passes scrub check, scrubs and restores with every row" {
+  local file counts name db proposal
+  for file in pagila.copy.sql pagila.inserts.sql pagila.column-inserts-rows50.sql \
+    chinook.copy.sql chinook.column-inserts.sql northwind.copy.sql northwind.column-inserts.sql \
+    northwind.source.sql dellstore.copy.sql extra/wild-spring-crm.pg12.sql extra/wild-apress-demo.pg96.sql; do
+    name=${file##*/}
+    name=${name%.sql}
+    counts=${file%%.*}.counts.tsv
+    [ -f "$CORPUS/$counts" ] || counts=${file%.sql}.counts.tsv
+    proposal=$BATS_TEST_TMPDIR/$name.yaml
+    rt_scrub detect "$CORPUS/$file" >"$proposal" 2>/dev/null
+    rt_scrub check -c "$proposal" --schema "$CORPUS/$file" >/dev/null ||
+      { echo "$file: scrub check rejects detect's proposal:" >&2; rt_scrub check -c "$proposal" --schema "$CORPUS/$file" >&2; return 1; }
+    rt_scrub -q -c "$proposal" -o "$BATS_TEST_TMPDIR/$name.anon.sql" "$CORPUS/$file"
+    db=$(rt_createdb "detect_${name//[^a-z0-9]/_}")
+    rt_restore "$db" "$BATS_TEST_TMPDIR/$name.anon.sql" ||
+      { echo "$file: the scrub of detect's proposal does not restore" >&2; return 1; }
+    rt_check_counts "$db" "$CORPUS/$counts"
+  done
+}
