@@ -10,7 +10,8 @@
 //! where nothing was found, a proposal with the reason in a comment where something was.
 //! A table without rows is judged by its column names alone, so a schema-only input still
 //! gets a proposal, and `-c` still gates it. Partitions and inheritance children are folded
-//! into their topmost parent, whose rules cover them.
+//! into their topmost parent, whose rules cover them; a child's own columns go under the
+//! child.
 //!
 //! With `-c RULES`, every flagged column must be covered by RULES (any rule, `keep` included:
 //! a reviewed column counts as covered, and so does a table with `rows: none`); the ones
@@ -185,15 +186,38 @@ impl TableSample {
     }
 }
 
-/// Samples of partitions and children added to their topmost parent's.
+/// Samples of partitions and children added to their ancestors': each column to the topmost
+/// table in its lineage that defines it, whose rules cover it in every descendant. A child's
+/// own columns (an inheritance child may add some) stay under the child, which gets its own
+/// entry for them; the rules of both apply to its rows.
 fn fold_into_parents(
     tables: BTreeMap<TableName, TableSample>,
     catalog: &Catalog,
 ) -> BTreeMap<TableName, TableSample> {
     let mut out: BTreeMap<TableName, TableSample> = BTreeMap::new();
     for (table, sample) in tables {
-        let root = catalog.lineage(&table).pop().unwrap_or(table);
-        out.entry(root).or_default().merge(sample);
+        let lineage = catalog.lineage(&table);
+        let root = lineage.last().cloned().unwrap_or_else(|| table.clone());
+        // the topmost table of the lineage that defines `column`
+        let home = |column: &Ident| {
+            lineage
+                .iter()
+                .rev()
+                .find(|t| catalog.table(t).is_some_and(|d| d.column(column).is_some()))
+                .cloned()
+                .unwrap_or_else(|| root.clone())
+        };
+        let mut parts: BTreeMap<TableName, TableSample> = BTreeMap::new();
+        for (column, values) in sample.columns {
+            let part = parts.entry(home(&column)).or_default();
+            part.columns.push((column, values));
+        }
+        // every level that takes columns counts the rows (they are its rows too)
+        for (level, mut part) in parts {
+            part.rows = sample.rows;
+            part.sampled = sample.sampled;
+            out.entry(level).or_default().merge(part);
+        }
     }
     out
 }

@@ -224,3 +224,24 @@ rule_of() {
   [ "$status" -eq 1 ]
   [[ $output == *'public.products.name line '*': "user11@corp.example"'* ]]
 }
+
+@test "detect: an inheritance child's own columns go under the child, inherited ones under the parent; the proposal runs under strict" {
+  local db dir=$BATS_TEST_TMPDIR
+  db=$(rt_createdb inspect_inherit)
+  rt_sql "$db" "CREATE TABLE people (id integer, email text);
+    CREATE TABLE staff (badge text, phone_number text) INHERITS (people);
+    INSERT INTO people SELECT i, 'p' || i || '@corp.example' FROM generate_series(1, 20) i;
+    INSERT INTO staff SELECT i, 's' || i || '@corp.example', 'B' || i, '+49 30 ' || lpad(i::text, 7, '0')
+      FROM generate_series(21, 40) i;" >/dev/null
+  pg_dump --no-owner -d "$db" -f "$dir/inherit.sql"
+  rt_scrub detect "$dir/inherit.sql" >"$dir/proposal.yaml" 2>/dev/null
+  cat "$dir/proposal.yaml"
+  [ -n "$(rule_of "$dir/proposal.yaml" public.people email)" ]
+  [ -z "$(rule_of "$dir/proposal.yaml" public.people phone_number)" ]
+  [ "$(rule_of "$dir/proposal.yaml" public.staff phone_number)" = "{fake: phone}" ]
+  [ "$(rule_of "$dir/proposal.yaml" public.staff badge)" = keep ]
+  [ -z "$(rule_of "$dir/proposal.yaml" public.staff email)" ]
+  # policy: strict passes: staff's inherited columns are covered by people's rules
+  rt_scrub -q -c "$dir/proposal.yaml" -o "$dir/anon.sql" "$dir/inherit.sql"
+  [ "$(grep -c -e '@corp.example' -e '+49 30 ' "$dir/anon.sql")" = 0 ]
+}
