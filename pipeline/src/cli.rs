@@ -66,7 +66,13 @@ pub struct RunArgs {
     pub accept: InputArgs,
 
     /// The rules file (YAML).
-    #[arg(short = 'c', long = "config", value_name = "RULES", required = true)]
+    #[arg(
+        short = 'c',
+        long = "config",
+        env = "SCRUB_RULES",
+        value_name = "RULES",
+        required = true
+    )]
     pub rules: Option<PathBuf>,
 
     /// The dump to read (plain SQL, or gzip/zstd of it); standard input when absent or `-`.
@@ -77,9 +83,14 @@ pub struct RunArgs {
     #[arg(value_name = "MORE", hide = true)]
     pub more_inputs: Vec<PathBuf>,
 
-    /// Write here instead of standard output: a temporary file in the same folder, synced and
-    /// renamed into place only when the whole run succeeded.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    /// Write here instead of standard output (`-`): an unnamed file in the same folder, synced,
+    /// named and renamed into place only when the whole run succeeded. `-f` as in pg_dump.
+    #[arg(
+        short = 'o',
+        long = "output",
+        visible_short_alias = 'f',
+        value_name = "FILE"
+    )]
     pub output: Option<PathBuf>,
 
     /// Compress the output: gzip[:LEVEL] or zstd[:LEVEL], in parallel.
@@ -129,7 +140,12 @@ pub struct CheckArgs {
     pub accept: InputArgs,
 
     /// The rules file (YAML).
-    #[arg(short = 'c', long = "config", value_name = "RULES")]
+    #[arg(
+        short = 'c',
+        long = "config",
+        env = "SCRUB_RULES",
+        value_name = "RULES"
+    )]
     pub rules: PathBuf,
 
     /// A schema to check the rules against: a plain dump or `pg_dump --schema-only` output.
@@ -143,7 +159,12 @@ pub struct VerifyArgs {
     pub accept: InputArgs,
 
     /// The rules file the scrubbed dump was made with (YAML).
-    #[arg(short = 'c', long = "config", value_name = "RULES")]
+    #[arg(
+        short = 'c',
+        long = "config",
+        env = "SCRUB_RULES",
+        value_name = "RULES"
+    )]
     pub rules: PathBuf,
 
     /// The key file of the run, so that values a rule maps to themselves are recognized.

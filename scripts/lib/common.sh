@@ -51,6 +51,50 @@ load_env_file() {
   done <"$file"
 }
 
+# pg_major TOOL: the major version of a PostgreSQL client tool (`pg_dump
+# (PostgreSQL) 16.4 ...` gives 16); empty when TOOL does not run.
+pg_major() {
+  local v
+  v=$("$1" --version 2>/dev/null) || return 0
+  if [[ $v =~ \)\ ([0-9]+) ]]; then printf '%s' "${BASH_REMATCH[1]}"; fi
+}
+
+# use_pg_client_for_server [DB]: makes pg_dump, pg_restore and psql those of a
+# PostgreSQL at least as new as the server's major version (pg_dump refuses a
+# newer server): PG_BINDIR if set; else PATH's when they are new enough (what
+# the host's administrator chose); else the newest PG_LIBDIR/N/bin (default
+# /usr/lib/postgresql, Debian's layout of postgresql-client-N) with N at least
+# the server's, put first on PATH. Dies naming the package to install when
+# none is new enough. When the server cannot be asked (a missing database,
+# say), PATH stays as it is and the tools report that themselves.
+use_pg_client_for_server() {
+  local num server dir major best='' best_major=0
+  num=$(psql -X -A -t -w ${1:+-d "$1"} -c 'SHOW server_version_num' 2>/dev/null) || return 0
+  [[ $num =~ ^[0-9]+$ ]] || return 0
+  server=$((num / 10000))
+  if [ -n "${PG_BINDIR:-}" ]; then
+    major=$(pg_major "$PG_BINDIR/pg_dump")
+    [ -n "$major" ] || die "$EX_USAGE" "PG_BINDIR=$PG_BINDIR has no pg_dump that runs"
+    [ "$major" -ge "$server" ] ||
+      die "$EX_USAGE" "the server is PostgreSQL $server, PG_BINDIR=$PG_BINDIR has pg_dump $major: pg_dump refuses a newer server; install postgresql-client-$server"
+    best=$PG_BINDIR
+  else
+    local on_path
+    on_path=$(pg_major pg_dump)
+    if [ -n "$on_path" ] && [ "$on_path" -ge "$server" ]; then return 0; fi
+    for dir in "${PG_LIBDIR:-/usr/lib/postgresql}"/*/bin; do
+      major=$(pg_major "$dir/pg_dump")
+      if [ -n "$major" ] && [ "$major" -ge "$server" ] && [ "$major" -gt "$best_major" ]; then
+        best=$dir best_major=$major
+      fi
+    done
+    [ -n "$best" ] ||
+      die "$EX_USAGE" "the server is PostgreSQL $server, and no pg_dump here is that new (on PATH: ${on_path:-none}; none in ${PG_LIBDIR:-/usr/lib/postgresql}/N/bin): install postgresql-client-$server (from PostgreSQL's apt repository, apt.postgresql.org, where Debian lacks it) or set PG_BINDIR"
+  fi
+  export PATH="$best:$PATH"
+  log "PostgreSQL $server server: using pg_dump $(pg_major "$best/pg_dump") from $best"
+}
+
 # parse_s3_uri URI: sets S3_BUCKET and S3_PREFIX (no trailing slash, may be
 # empty) from s3://bucket/prefix.
 parse_s3_uri() {

@@ -76,3 +76,12 @@ setup_file() {
   [[ $output == *" 2 leak(s), "* ]]
   [[ $output != *"--key-file"* ]]
 }
+
+@test "SCRUB_RULES is the default of -c; -f is -o, as in pg_dump" {
+  SCRUB_RULES=$BATS_FILE_TMPDIR/rules.yaml rt_scrub -q -f "$BATS_TEST_TMPDIR/out.sql" "$BATS_FILE_TMPDIR/dump.sql"
+  grep -q '^1	' "$BATS_TEST_TMPDIR/out.sql"
+  [ "$(grep -c 'Alexandra' "$BATS_TEST_TMPDIR/out.sql")" = 0 ]
+  run rt_scrub -q "$BATS_FILE_TMPDIR/dump.sql"
+  [ "$status" -eq 2 ]
+  [[ $output == *"--config <RULES>"* ]]
+}

@@ -24,8 +24,8 @@
 # 17.6 and later know them), so they stay.
 
 load helpers/roundtrip
+load helpers/throwaway
 
-PGROOT=${SCRUB_TEST_PGROOT:-/opt/scrub-test}
 FORMS='copy inserts column-inserts rows50'
 
 setup_file() {
@@ -38,7 +38,7 @@ setup_file() {
 }
 
 teardown_file() {
-  stop_pg14
+  rt_throwaway_stop 14
   rt_drop_dbs
 }
 
@@ -76,19 +76,6 @@ roundtrip() {
     "$RT_REPO/fixtures/hard-cases/rules.yaml" "$SPEC" 'public|people|weird_ruled'
 }
 
-# Prints the bin directory of PostgreSQL $1 (14, 16, 17, 18) from install-deps; fails unless
-# its pg_dump and psql are there and of that version.
-pg_bin() {
-  local bin=$PGROOT/pg$1/bin tool
-  for tool in pg_dump psql; do
-    if ! "$bin/$tool" --version 2>/dev/null | grep -q "^$tool (PostgreSQL) $1\\."; then
-      echo "no $tool $1 in $bin: run scripts/ci/install-deps" >&2
-      return 1
-    fi
-  done
-  printf '%s' "$bin"
-}
-
 # pg_dump's options for dump form $1.
 form_options() {
   case $1 in
@@ -112,31 +99,19 @@ restore_filter() {
 # Dumps the source with pg_dump $1 (16, 17, 18) in form $2 to $BATS_FILE_TMPDIR/pg$1-$2.sql.
 dump_pg() {
   local bin opts
-  bin=$(pg_bin "$1")
+  bin=$(rt_pg_bin "$1")
   opts=$(form_options "$2")
   # shellcheck disable=SC2086 # no option or one
   "$bin/pg_dump" --no-owner $opts -d "$SRC" >"$BATS_FILE_TMPDIR/pg$1-$2.sql"
 }
 
-# Runs its arguments as the owner of the throw-away clusters (see scripts/ci/start-postgres).
-as_postgres() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-PG14_RUN=${SCRUB_TEST_RUN:-}/pg14
-
 # Builds build.sql on a PostgreSQL 14 server and dumps it with pg_dump 14 in every form of
 # FORMS to $BATS_FILE_TMPDIR/pg14-FORM.sql, once per file; then stops that server.
 dump_pg14() {
   [ -f "$BATS_FILE_TMPDIR/pg14.done" ] && return 0
-  if [ -z "${SCRUB_TEST_RUN:-}" ]; then
-    echo "SCRUB_TEST_RUN is not set (the PostgreSQL 14 server lives there): run scripts/test" >&2
-    return 1
-  fi
   local bin env
-  bin=$(pg_bin 14)
-  env=$(SCRUB_TEST_PGBIN=$bin SCRUB_TEST_PGPORT=${SCRUB_TEST_PG14PORT:-$((PGPORT + 1))} \
-    "$RT_REPO/scripts/ci/start-postgres" "$PG14_RUN")
+  bin=$(rt_pg_bin 14)
+  env=$(rt_throwaway_start 14 "${SCRUB_TEST_PG14PORT:-$((PGPORT + 1))}")
   (
     eval "$env"
     local db form opts
@@ -152,21 +127,15 @@ dump_pg14() {
     done
     "$bin/dropdb" "$db"
   )
-  stop_pg14
+  rt_throwaway_stop 14
   touch "$BATS_FILE_TMPDIR/pg14.done"
-}
-
-stop_pg14() {
-  local data=$PG14_RUN/pg/data
-  [ -f "$data/postmaster.pid" ] || return 0
-  as_postgres "$PGROOT/pg14/bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
 }
 
 # The round trip of form $2 dumped by pg_dump $1 (14, 16, 17, 18), restored with psql $1.
 # shellcheck disable=SC2034 # RT_PSQL and RT_RESTORE_FILTER are read by rt_roundtrip
 roundtrip_pg() {
   local RT_PSQL RT_RESTORE_FILTER=restore_filter
-  RT_PSQL=$(pg_bin "$1")/psql
+  RT_PSQL=$(rt_pg_bin "$1")/psql
   if [ "$1" = 14 ]; then dump_pg14; else dump_pg "$1" "$2"; fi
   grep -q "^-- Dumped by pg_dump version $1\\." "$BATS_FILE_TMPDIR/pg$1-$2.sql"
   roundtrip "pg$1-$2"
