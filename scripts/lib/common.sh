@@ -9,10 +9,13 @@ readonly EX_USAGE=2
 
 log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PROG" "$*" >&2; }
 
-# die CODE MESSAGE: logs the message and exits with CODE.
+# die CODE MESSAGE: logs the message and exits with CODE. The message stays in
+# DIE_MESSAGE for an EXIT trap (scripts/backup's run record).
 die() {
   local code=$1
   shift
+  # shellcheck disable=SC2034 # read by the caller's EXIT trap
+  DIE_MESSAGE=$*
   log "error: $*"
   exit "$code"
 }
@@ -22,7 +25,8 @@ require_file() {
   if ! [ -f "$2" ] || ! [ -r "$2" ]; then die "$EX_USAGE" "$1: cannot read the file '$2'"; fi
 }
 
-# load_env_file FILE: exports the KEY=VALUE lines of FILE. The format is the
+# load_env_file FILE [KEY...]: exports the KEY=VALUE lines of FILE (with KEYs
+# given, only those; the others are checked but not exported). The format is the
 # one systemd's EnvironmentFile= reads (blank lines and # comments ignored, an
 # optional `export `, one pair of surrounding quotes stripped), so the same
 # file serves the unit and a manual run. The file is parsed, never executed.
@@ -30,6 +34,9 @@ require_file() {
 # refused.
 load_env_file() {
   local file=$1 mode line key value n=0
+  shift
+  local -A only=()
+  for key in "$@"; do only[$key]=1; done
   require_file "env file" "$file"
   mode=$(stat -L -c %a -- "$file")
   if (((8#$mode & 8#077) != 0)); then
@@ -47,7 +54,7 @@ load_env_file() {
     if [[ $value =~ ^\"(.*)\"$ || $value =~ ^\'(.*)\'$ ]]; then
       value=${BASH_REMATCH[1]}
     fi
-    export "$key=$value"
+    if [ $# -eq 0 ] || [ -n "${only[$key]:-}" ]; then export "$key=$value"; fi
   done <"$file"
 }
 

@@ -84,7 +84,9 @@ archive_made_by() {
   echo "$output"
   [ "$status" -eq 2 ]
   [[ $output == *"the server is PostgreSQL 18, and no pg_dump here is that new (on PATH: 14;"*"install postgresql-client-18"* ]]
-  [ -z "$(find "$BK_DIR" -mindepth 1 -not -name '.app.lock' 2>/dev/null)" ]
+  [ -z "$(find "$BK_DIR" -mindepth 1 -path "$BK_DIR/runs" -prune -o -not -name '.app.lock' -print 2>/dev/null)" ]
+  [ "$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(r["exit_code"], r["failed_stage"])' \
+    "$BK_DIR/runs/app.latest.json")" = "2 prepare" ]
   # with an 18 client there it works
   bk_set PG_LIBDIR "$(libdir_with 18)"
   run backup_with_old_path

@@ -14,8 +14,10 @@ teardown() { bk_teardown; }
   for _ in 1 2 3 4 5; do bk_backup; done
   mapfile -t runs < <(bk_runs)
   [ "${#runs[@]}" -eq 3 ]
-  # Only the three runs' files (4 each), the 4 links and the lock are left.
-  [ "$(find "$BK_DIR" -mindepth 1 | wc -l)" -eq $((3 * 4 + 4 + 1)) ]
+  # Only the three runs' files (4 each), the 4 links and the lock are left, and
+  # in runs/ the records of those three runs and the link to the newest.
+  [ "$(find "$BK_DIR" -mindepth 1 -path "$BK_DIR/runs" -prune -o -print | wc -l)" -eq $((3 * 4 + 4 + 1)) ]
+  [ "$(cd "$BK_DIR/runs" && ls)" = "$(printf 'app.%s.json\n' "${runs[@]}"; echo app.latest.json)" ]
   for s in "${runs[@]}"; do (cd "$BK_DIR" && sha256sum -c --strict "app.$s.sha256"); done
   [ "$(readlink "$BK_DIR/app.latest.dump")" = "app.${runs[2]}.dump" ]
 }
