@@ -2,7 +2,8 @@
 # Tag backup after tag backup-setup: the role runs a backup now, as the
 # backup user, against the test PostgreSQL and S3 server, and real
 # artifacts appear in the backup folder and in the bucket, the full ones
-# encrypted to the age recipient the role was given.
+# encrypted to the age recipient the role was given; the run's record and
+# metrics file, written by the backup user into the folders the role made.
 
 load helpers
 
@@ -11,6 +12,7 @@ setup_file() {
   age_recipient=$(age-keygen -y "$BATS_FILE_TMPDIR/age.key")
   export age_recipient
   deploy_setup deploy_role_backup
+  echo 'scrub_backup_metrics_dir: /var/lib/node-exporter' >>"$vars_file"
   make_bucket
   run deploy --tags backup-setup
   [ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
@@ -49,6 +51,15 @@ setup() {
     [ "$(stat -c %U "$run_base.$ext")" = "$deploy_user" ]
   done
   sha256sum --quiet -c "$run_base.sha256"
+}
+
+@test "the run's record and its metrics file, the backup user's, the metrics readable by node_exporter" {
+  record=$dir/runs/$(readlink "$dir/runs/shop.latest.json")
+  [ "$(stat -c '%a %U' "$record")" = "600 $deploy_user" ]
+  python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); assert r["exit_code"] == 0 and r["name"] == "shop", r' "$record"
+  prom=$prefix/var/lib/node-exporter/scrub_backup_shop.prom
+  [ "$(stat -c '%a %U' "$prom")" = "644 $deploy_user" ]
+  grep -qx "scrub_backup_exit_code{name=\"shop\",database=\"$db\"} 0" "$prom"
 }
 
 @test "the full artifacts hold the data, the anonymized one holds no customer address" {

@@ -1,13 +1,18 @@
 #!/usr/bin/env bats
 # The role applied for real to localhost into a temporary root (tag
 # backup-setup): the files with their modes and owners, the dedicated user,
-# no secret in the output, the units verified, the timer enabled, and a
-# second apply that changes nothing.
+# no secret in the output, the units verified, the timer enabled, the
+# failure mail and the metrics folder set up, and a second apply that
+# changes nothing.
 
 load helpers
 
 setup_file() {
   deploy_setup deploy_role_setup
+  cat >>"$vars_file" <<'YAML'
+scrub_backup_mail_to: "dba@example.com, ops@example.com"
+scrub_backup_metrics_dir: /var/lib/node-exporter
+YAML
   run deploy --tags backup-setup
   printf '%s\n' "$output" >"$BATS_FILE_TMPDIR/first.log"
   [ "$status" -eq 0 ] || { cat "$BATS_FILE_TMPDIR/first.log" >&2; return 1; }
@@ -25,6 +30,7 @@ teardown_file() {
   done <<TABLE
 usr/local/bin/scrub 755 root root
 usr/local/lib/scrub/backup 755 root root
+usr/local/lib/scrub/backup-failed-mail 755 root root
 usr/local/lib/scrub/restore 755 root root
 usr/local/lib/scrub/s3-setup 755 root root
 usr/local/lib/scrub/lib/common.sh 644 root root
@@ -35,9 +41,12 @@ etc/scrub/shop.rules.yaml 640 root $u
 etc/scrub/aws.config 640 root $u
 var/backups/scrub 750 $u $u
 var/backups/scrub/shop 750 $u $u
+var/lib/node-exporter 775 root $u
 etc/systemd/system/scrub-backup@.service 644 root root
 etc/systemd/system/scrub-backup@.timer 644 root root
+etc/systemd/system/scrub-backup-failed@.service 644 root root
 etc/systemd/system/scrub-backup@.service.d/role.conf 644 root root
+etc/systemd/system/scrub-backup-failed@.service.d/role.conf 644 root root
 etc/systemd/system/scrub-backup@shop.timer.d/schedule.conf 644 root root
 TABLE
   [ ! -e "$prefix/etc/scrub/shop.recipients" ]
@@ -47,6 +56,8 @@ TABLE
   cmp "$repo/scripts/backup" "$prefix/usr/local/lib/scrub/backup"
   cmp "$repo/systemd/scrub-backup@.service" "$prefix/etc/systemd/system/scrub-backup@.service"
   cmp "$repo/systemd/scrub-backup@.timer" "$prefix/etc/systemd/system/scrub-backup@.timer"
+  cmp "$repo/scripts/backup-failed-mail" "$prefix/usr/local/lib/scrub/backup-failed-mail"
+  cmp "$repo/systemd/scrub-backup-failed@.service" "$prefix/etc/systemd/system/scrub-backup-failed@.service"
 }
 
 @test "the env file points at the installed files and holds no database password" {
@@ -59,6 +70,9 @@ TABLE
   grep -qx "SCRUB_RULES=\"$prefix/etc/scrub/shop.rules.yaml\"" "$env"
   grep -qx "SCRUB_BIN=\"$prefix/usr/local/bin/scrub\"" "$env"
   grep -qx "S3_URI=\"$s3_uri\"" "$env"
+  grep -qx 'BACKUP_MAIL_TO="dba@example.com, ops@example.com"' "$env"
+  [ "$(grep -c BACKUP_MAIL_FROM "$env")" -eq 0 ]
+  grep -qx "BACKUP_METRICS_DIR=\"$prefix/var/lib/node-exporter\"" "$env"
   grep -qx "S3_ENDPOINT=\"$AWS_ENDPOINT_URL\"" "$env"
   grep -qx "AWS_CONFIG_FILE=\"$prefix/etc/scrub/aws.config\"" "$env"
   grep -qx '  addressing_style = path' "$prefix/etc/scrub/aws.config"
@@ -98,10 +112,18 @@ TABLE
   grep -qx "ExecStart=$prefix/usr/local/lib/scrub/backup --env $prefix/etc/scrub/%i.env" "$dropin"
   grep -qx "User=$deploy_user" "$dropin"
   grep -qx "ReadWritePaths=$prefix/var/backups/scrub" "$dropin"
+  # the metrics folder too: the file system is read-only for the run elsewhere
+  grep -qx "ReadWritePaths=$prefix/var/lib/node-exporter" "$dropin"
+  mail=$prefix/etc/systemd/system/scrub-backup-failed@.service.d/role.conf
+  grep -qx "ExecStart=$prefix/usr/local/lib/scrub/backup-failed-mail --env $prefix/etc/scrub/%i.env %i" "$mail"
+  grep -qx "User=$deploy_user" "$mail"
   grep -qx 'OnCalendar=\*-\*-\* 02:30:00' "$prefix/etc/systemd/system/scrub-backup@shop.timer.d/schedule.conf"
-  SYSTEMD_UNIT_PATH=$prefix/etc/systemd/system: run systemd-analyze verify scrub-backup@shop.service scrub-backup@shop.timer
+  SYSTEMD_UNIT_PATH=$prefix/etc/systemd/system: run systemd-analyze verify scrub-backup@shop.service scrub-backup@shop.timer \
+    scrub-backup-failed@shop.service
   [ "$status" -eq 0 ]
   [ -z "$output" ]
+  # the role ran the same verify on the mail unit
+  grep -q 'Verify the installed units' "$BATS_FILE_TMPDIR/first.log"
 }
 
 @test "systemctl --root says the timer is enabled" {
