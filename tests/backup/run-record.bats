@@ -84,7 +84,7 @@ assert r['exit_code'] == 0 and r['success'] is True and r['error'] is None and r
 assert r['started_at'] == time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(r['started_unix']))
 assert r['ended_at'] == time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(r['ended_unix']))
 assert time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(r['started_unix'])) <= r['stamp']
-assert 0 < r['duration_seconds'] == round(r['ended_unix'] - r['started_unix'], 3)
+assert 0 < r['duration_seconds'] and abs(r['duration_seconds'] - (r['ended_unix'] - r['started_unix'])) < 0.0015, r
 assert abs(time.time() - r['ended_unix']) < 60
 # every step of a run with an upload, in order, each a number of seconds
 assert list(r['stages']) == ['prepare', 'pg_dump', 'check', 'plain_sql', 'publish', 'upload', 'retention'], r['stages']
@@ -203,6 +203,38 @@ assert r['error'] == 'pg_dump of %s failed (exit 1); nothing was published' % en
   latest=$(readlink "$BK_DIR/runs/app.latest.json")
   [ "$(cd "$BK_DIR/runs" && ls --ignore=app.latest.json)" = \
     "$(printf '%s\n' "$latest" $(seq -f 'app.20990101T0000%gZ.json' 12 21))" ]
+}
+
+@test "no success yet: last success 0, no sizes; encryption and BACKUP_GZIP_TEST: their stages and the .age sizes" {
+  bk_set PGDATABASE "${BK_DB}_missing"
+  run bk_backup
+  [ "$status" -eq 5 ]
+  DB_LABEL=${BK_DB}_missing
+  [ "$(metric scrub_backup_last_success_timestamp_seconds)" = 0.000 ]
+  [ "$(metrics_parse "$METRICS/scrub_backup_app.prom" | grep -c '^scrub_backup_bytes')" -eq 0 ]
+  unset DB_LABEL
+
+  age-keygen -o "$BATS_TEST_TMPDIR/age.key" 2>/dev/null
+  age-keygen -y "$BATS_TEST_TMPDIR/age.key" >"$BATS_TEST_TMPDIR/recipients"
+  bk_set BACKUP_ENCRYPT_TO "$BATS_TEST_TMPDIR/recipients"
+  bk_set BACKUP_GZIP_TEST 1
+  bk_set PGDATABASE "$BK_DB"
+  run bk_backup
+  echo "$output"
+  [ "$status" -eq 0 ]
+  stamp=$(bk_runs)
+  rec=$BK_DIR/runs/app.$stamp.json
+  record_check "$rec" "
+assert list(r['stages']) == ['prepare', 'pg_dump', 'check', 'plain_sql', 'gzip_test', 'encrypt', 'publish', 'upload', 'retention'], r['stages']
+assert sorted(r['artifacts']) == ['anon', 'dump', 'dump.age', 'gz', 'gz.age', 'sha256'], r['artifacts']
+assert sorted(r['upload']['uploaded']) == ['app.anon.gz', 'app.dump.age', 'app.gz.age', 'app.sha256'], r['upload']
+"
+  for kind in dump.age gz.age; do
+    size=$(stat -c %s "$BK_DIR/app.$stamp.$kind")
+    record_check "$rec" "assert r['artifacts']['$kind']['bytes'] == $size"
+    [ "$(metric scrub_backup_bytes "artifact=\"$kind\"")" = "$size" ]
+  done
+  [ "$(metric scrub_backup_last_success_timestamp_seconds)" != 0.000 ]
 }
 
 @test "BACKUP_METRICS_DIR that is not a folder: exit 2 before anything is done" {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # scripts/backup is stopped in the middle of its plain-SQL step, where five stages run at once:
 # by systemd (SIGTERM) or Ctrl-C (SIGINT) it exits 143 or 130 at once, stops every stage,
-# removes its work folder and publishes nothing; after SIGKILL, which it cannot catch, the
+# removes its work folder, publishes nothing and writes its run record; after SIGKILL, which it cannot catch, the
 # next run removes the work folder it left and completes.
 
 load helpers/common
@@ -56,6 +56,9 @@ start_hanging_backup() {
     [ -z "$(find "$BK_DIR" -maxdepth 1 -name '.app.*.tmp')" ]
     bk_assert_untouched "$BK_BEFORE"
     bk_assert_nothing_uploaded
+    # the exit trap still wrote the run's record
+    [ "$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(r["exit_code"], r["failed_stage"], r["error"])' \
+      "$BK_DIR/runs/app.latest.json")" = "$status plain_sql stopped by SIG$sig" ]
   done
 }
 
