@@ -32,6 +32,15 @@ teardown() { bk_teardown; }
   [ "${#runs[@]}" -eq 2 ]
   missed=${runs[1]}
   (cd "$BK_DIR" && sha256sum -c --strict "app.$missed.sha256")
+  # Its record: published artifacts, the upload failed, and why.
+  python3 - "$BK_DIR/runs/app.$missed.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["exit_code"] == 6 and r["failed_stage"] == "upload", r
+assert sorted(r["artifacts"]) == ["anon", "dump", "gz", "sha256"], r["artifacts"]
+u = r["upload"]
+assert u["status"] == "failed" and u["reason"] == r["error"] and "failed; the next run retries it" in u["reason"], u
+PY
 
   # The store is back and nothing changed: the next run still uploads.
   bk_set S3_ENDPOINT "$AWS_ENDPOINT_URL"
