@@ -33,8 +33,12 @@ teardown_file() {
 }
 
 @test "nothing was published, locally or in the bucket" {
-  run find "$prefix/var/backups/scrub/shop" -name 'shop.*'
+  dir=$prefix/var/backups/scrub/shop
+  run find "$dir" -path "$dir/runs" -prune -o -name 'shop.*' -print
   [ -z "$output" ]
+  # only the failed run's record, which says why
+  [ "$(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(r["exit_code"], r["failed_stage"])' \
+    "$dir/runs/shop.latest.json")" = "4 check" ]
   bucket=${s3_uri#s3://}
   bucket=${bucket%%/*}
   run aws s3api list-objects-v2 --bucket "$bucket" --prefix "${s3_uri#s3://"$bucket"/}/" --query 'length(Contents || `[]`)' --output text
