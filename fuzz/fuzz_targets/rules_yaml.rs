@@ -29,7 +29,9 @@ fuzz_target!(|data: &[u8]| {
             "table {} not found by name",
             t.table
         );
-        assert_eq!(t.drop_rows, t.columns.is_empty());
+        // Exactly one of: column rules, `rows: none`, `columns: keep`.
+        let kinds = [!t.columns.is_empty(), t.drop_rows, t.keep_all];
+        assert_eq!(kinds.iter().filter(|&&k| k).count(), 1, "{}", t.table);
         for c in &t.columns {
             assert_eq!(t.column(&c.column), Some(c));
             let _ = (c.rule.label(), c.rule.max_len(), c.rule.is_value_based());

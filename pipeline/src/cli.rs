@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::compress::Compression;
 
@@ -11,7 +11,7 @@ use crate::compress::Compression;
 #[derive(Debug, Parser)]
 #[command(
     name = "scrub",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("SCRUB_COMMIT"), ")"),
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true
 )]
@@ -36,6 +36,45 @@ pub enum Command {
     /// table with data, `keep` where nothing personal was found, a rule and the reason where
     /// something was. With -c, exits 1 when a column that looks personal has no rule there.
     Detect(DetectArgs),
+    /// Writes the man pages or the shell completions, made from these definitions (for
+    /// packaging: scripts/package).
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+/// Whether to show progress on standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressWhen {
+    /// When standard error is a terminal.
+    Auto,
+    /// Never.
+    Never,
+}
+
+#[derive(Debug, Args, Clone, Copy)]
+pub struct ProgressArgs {
+    /// Progress on standard error (bytes, MB/s, the table, and with a file as input the
+    /// percentage and time left): `auto` shows it when standard error is a terminal.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ProgressWhen::Auto)]
+    pub progress: ProgressWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Generated {
+    /// A man page per command: scrub.1, scrub-check.1, scrub-verify.1, scrub-detect.1.
+    Man,
+    /// Completions for bash (scrub.bash), zsh (_scrub) and fish (scrub.fish).
+    Completions,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// What to write.
+    #[arg(value_enum)]
+    pub what: Generated,
+    /// The folder to write into (made when missing).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 /// What input besides a whole pg_dump plain dump to accept (see the README's "Input").
@@ -110,9 +149,17 @@ pub struct RunArgs {
     #[arg(long, env = "SCRUB_KEY_FILE", value_name = "FILE")]
     pub key_file: Option<PathBuf>,
 
-    /// No summary on standard error.
+    /// No summary and no progress on standard error.
     #[arg(short, long)]
     pub quiet: bool,
+
+    #[command(flatten)]
+    pub progress: ProgressArgs,
+
+    /// Also write the run's summary as JSON to FILE (see the README's "Reports"), whether
+    /// the run succeeds or fails.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 
     /// Leave out `ALTER ... OWNER TO` and `SET SESSION AUTHORIZATION`, as `pg_restore
     /// --no-owner` does.
@@ -189,6 +236,14 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "DIR")]
     pub tmp_dir: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub progress: ProgressArgs,
+
+    /// Also write the findings as JSON to FILE (values masked as on screen, or in full with
+    /// --show-values; see the README's "Reports").
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
     /// The dump before scrubbing (plain SQL, or gzip/zstd of it).
     #[arg(value_name = "ORIGINAL")]
     pub original: PathBuf,
@@ -210,6 +265,9 @@ pub struct DetectArgs {
     /// Rows sampled per table for the value checks.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub sample: u64,
+
+    #[command(flatten)]
+    pub progress: ProgressArgs,
 
     /// The schema (a `pg_dump --schema-only` file), read before INPUT, which is then a data
     /// sample such as a `pg_dump --data-only` of a few tables.

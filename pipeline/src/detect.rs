@@ -26,13 +26,16 @@ use scrubber::{Catalog, Row};
 
 use crate::classify::{self, Kind, Sample};
 use crate::cli::DetectArgs;
+use crate::progress::Progress;
 use crate::{Failure, input, load_rules};
 
 pub fn run(args: &DetectArgs) -> Result<(), Failure> {
     let rules = args.rules.as_deref().map(load_rules).transpose()?;
     let open = |path| input::open(path).map_err(|e| Failure::usage(format!("scrub detect: {e:#}")));
     let name = input::display_name(args.input.as_deref());
-    let sample = open(args.input.as_ref())?;
+    let progress = Progress::new(args.progress.progress, false);
+    let (sample, mut line) = input::open_shown(args.input.as_ref(), &progress, "detect")
+        .map_err(|e| Failure::usage(format!("scrub detect: {e:#}")))?;
     let (reader, source): (Box<dyn Read + Send>, Source) = match &args.schema {
         None => (sample, Source::Dump(name.clone())),
         Some(path) => {
@@ -57,11 +60,13 @@ pub fn run(args: &DetectArgs) -> Result<(), Failure> {
         scrubber::DEFAULT_CHUNK_SIZE,
         args.accept.checks(),
         |_, row| {
+            line.row(row.table);
             let table = tables.entry(row.table.clone()).or_default();
             table.add(row, args.sample);
         },
     )
     .map_err(|e| Failure::data(format!("scrub detect: {}", source.locate(e))))?;
+    drop(line);
     let catalog = report.catalog;
     let mut tables = fold_into_parents(tables, &catalog);
     add_tables_without_rows(&mut tables, &catalog);
@@ -458,7 +463,7 @@ fn uncovered(tables: &[JudgedTable], rules: &RuleSet, catalog: &Catalog) -> Vec<
             };
             let covered = covering
                 .as_ref()
-                .is_some_and(|r| r.drop_rows || r.column(&c.column).is_some());
+                .is_some_and(|r| r.drop_rows || r.keep_all || r.column(&c.column).is_some());
             if !covered {
                 out.push(format!(
                     "{}.{}: no rule, looks like {kind} ({why}); proposed: {}",

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::progress::{Line, Progress};
+
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
 
@@ -19,7 +21,17 @@ pub fn display_name(path: Option<&Path>) -> String {
 
 /// Opens `path` (or standard input for `None` or `-`), unwrapping gzip or zstd.
 pub fn open(path: Option<&PathBuf>) -> Result<Box<dyn Read + Send>> {
-    let raw: Box<dyn Read + Send> = match path {
+    open_shown(path, &Progress::none(), "").map(|(reader, _)| reader)
+}
+
+/// [`open`], with a progress line labelled `label` that counts the bytes read from the
+/// file (of a known size, for a percentage) or standard input.
+pub fn open_shown(
+    path: Option<&PathBuf>,
+    progress: &Progress,
+    label: &str,
+) -> Result<(Box<dyn Read + Send>, Line)> {
+    let (raw, size): (Box<dyn Read + Send>, _) = match path {
         Some(p) if p.as_path() != Path::new("-") => {
             if p.is_dir() {
                 anyhow::bail!(
@@ -28,20 +40,29 @@ pub fn open(path: Option<&PathBuf>) -> Result<Box<dyn Read + Send>> {
                     p.display()
                 );
             }
-            Box::new(File::open(p).with_context(|| format!("cannot open {}", p.display()))?)
+            let file = File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
+            // A named pipe or a device has no size to count against.
+            let size = file
+                .metadata()
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len());
+            (Box::new(file), size)
         }
         _ => {
             crate::pipe::widen(io::stdin());
-            Box::new(io::stdin())
+            (Box::new(io::stdin()), None)
         }
     };
-    let mut reader = BufReader::with_capacity(1 << 16, raw);
+    let line = progress.line(label, size);
+    let mut reader = BufReader::with_capacity(1 << 16, line.count(raw));
     let head = reader.fill_buf().context("cannot read the input")?;
-    Ok(if head.starts_with(GZIP_MAGIC) {
+    let decoded: Box<dyn Read + Send> = if head.starts_with(GZIP_MAGIC) {
         Box::new(flate2::read::MultiGzDecoder::new(reader))
     } else if head.starts_with(ZSTD_MAGIC) {
         Box::new(zstd::stream::read::Decoder::with_buffer(reader).context("cannot start zstd")?)
     } else {
         Box::new(reader)
-    })
+    };
+    Ok((decoded, line))
 }

@@ -9,10 +9,13 @@ mod cli;
 mod compress;
 mod detect;
 mod fingerprint;
+mod generate;
 mod input;
 mod keyfile;
 mod parallel;
 mod pipe;
+mod progress;
+mod report;
 mod sink;
 mod summary;
 mod verify;
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::Verify(args)) => verify::run(&args),
         Some(Command::Detect(args)) => detect::run(&args),
+        Some(Command::Generate(args)) => generate::run(&args),
         None => scrub(cli.run),
     };
     match result {
@@ -100,8 +104,46 @@ pub fn load_rules(path: &Path) -> Result<RuleSet, Failure> {
     })
 }
 
+/// A run, and its `--report` whether it succeeds or fails.
 fn scrub(args: RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
+    let jobs = args
+        .jobs
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let output = args.output.as_deref().filter(|o| *o != Path::new("-"));
+    let mut record = report::RunReport::start(
+        input::display_name(args.input.as_deref()),
+        output.map_or("-".to_owned(), |o| o.display().to_string()),
+        jobs,
+    );
+    let report_path = args.report.clone();
+    let result = scrub_run(args, jobs, started, &mut record);
+    let Some(path) = report_path else {
+        return result;
+    };
+    record.ok = result.is_ok();
+    record.error = result
+        .as_ref()
+        .err()
+        .map(|f| f.message.trim_end().to_owned());
+    record.seconds = started.elapsed().as_secs_f64();
+    let written = report::write(&path, &record, "scrub");
+    match (result, written) {
+        (Err(mut f), Err(w)) => {
+            f.message = format!("{}\n{}", f.message.trim_end(), w.message);
+            Err(f)
+        }
+        (result, written) => result.and(written),
+    }
+}
+
+fn scrub_run(
+    args: RunArgs,
+    jobs: usize,
+    started: Instant,
+    record: &mut report::RunReport,
+) -> Result<(), Failure> {
     let rules_path = args.rules.expect("clap requires --config");
     if let Some(extra) = args.more_inputs.first() {
         return Err(Failure::usage(format!(
@@ -120,12 +162,9 @@ fn scrub(args: RunArgs) -> Result<(), Failure> {
     let rules = Arc::new(load_rules(&rules_path)?);
     let keyed = rules.uses_key();
     let input_name = input::display_name(args.input.as_deref());
-    let input =
-        input::open(args.input.as_ref()).map_err(|e| Failure::data(format!("scrub: {e:#}")))?;
-    let jobs = args
-        .jobs
-        .map(usize::from)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let progress = progress::Progress::new(args.progress.progress, args.quiet);
+    let (input, line) = input::open_shown(args.input.as_ref(), &progress, "scrub")
+        .map_err(|e| Failure::data(format!("scrub: {e:#}")))?;
     let seed = args.seed.unwrap_or_else(rand::random);
     let keys = keyfile::keys(seed, args.key_file.as_deref())
         .map_err(|e| Failure::usage(format!("scrub: {e}")))?;
@@ -143,7 +182,9 @@ fn scrub(args: RunArgs) -> Result<(), Failure> {
     };
 
     let mut sink = sink::Sink::open(output).map_err(|e| Failure::data(format!("scrub: {e:#}")))?;
-    let totals = match parallel::run(input, rules.clone(), sink.writer(), settings.clone()) {
+    let run = parallel::run(input, rules.clone(), sink.writer(), settings.clone(), &line);
+    drop(line);
+    let totals = match run {
         Ok(t) => t,
         Err(RunError::Write(e)) if e.kind() == ErrorKind::BrokenPipe => return Ok(()),
         Err(RunError::Data(e)) => return Err(Failure::data(format!("scrub: {input_name}:{e}"))),
@@ -152,16 +193,27 @@ fn scrub(args: RunArgs) -> Result<(), Failure> {
     let report = &totals.report;
     let rules_name = rules_path.display();
     let mut message = String::new();
-    for u in &report.unmatched {
-        message.push_str(&format!("scrub: {rules_name}:{u}\n"));
-    }
+    let mut unmatched_rules: Vec<String> = report
+        .unmatched
+        .iter()
+        .map(|u| format!("{rules_name}:{u}"))
+        .collect();
     let unmatched_paths = rules.unmatched_json_paths();
     for (table, column, path) in &unmatched_paths {
-        message.push_str(&format!(
-            "scrub: {rules_name}:{}: JSON path {path} of {}.{} matched no value in any document of {input_name}\n",
+        unmatched_rules.push(format!(
+            "{rules_name}:{}: JSON path {path} of {}.{} matched no value in any document of {input_name}",
             column.at, table.table, column.column
         ));
     }
+    for u in &unmatched_rules {
+        message.push_str(&format!("scrub: {u}\n"));
+    }
+    record.read(
+        &totals,
+        &rules,
+        keyed.then(|| settings.keys.source()),
+        unmatched_rules,
+    );
     for u in &report.uncovered {
         message.push_str(&format!("scrub: {input_name}:{u}\n"));
     }

@@ -15,9 +15,10 @@ use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 use std::thread;
 
 use scrub_rules::{Keys, RuleSet};
-use scrubber::{Chunk, Chunker, DataError, Report, Rewritten, Stats};
+use scrubber::{Chunk, Chunker, DataError, Kind, Report, Rewritten, Stats};
 
 use crate::compress::Compression;
+use crate::progress::Line;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -103,14 +104,15 @@ pub fn run(
     rules: Arc<RuleSet>,
     output: &mut (dyn Write + Send),
     settings: Settings,
+    progress: &Line,
 ) -> Result<Totals, RunError> {
     let mut chunker = Chunker::new(input, rules, settings.chunk_size)
         .with_checks(settings.checks)
         .with_omit(settings.omit);
     let (stats, bytes_out) = if settings.jobs == 1 {
-        run_inline(&mut chunker, output, &settings)?
+        run_inline(&mut chunker, output, &settings, progress)?
     } else {
-        run_threaded(&mut chunker, output, &settings)?
+        run_threaded(&mut chunker, output, &settings, progress)?
     };
     let mut bytes_out = bytes_out;
     if let (Some(c), 0) = (settings.compress, bytes_out) {
@@ -134,13 +136,14 @@ fn run_inline<R: Read>(
     chunker: &mut Chunker<R>,
     output: &mut (dyn Write + Send),
     settings: &Settings,
+    progress: &Line,
 ) -> Result<(Stats, u64), RunError> {
     let mut stats = Stats::default();
     let mut bytes_out = 0;
     let mut out = Rewritten::default();
     while let Some(chunk) = chunker.next_chunk()? {
         let mut done = process(chunk, out, settings)?;
-        bytes_out += write_done(&mut done, output, &mut stats)?;
+        bytes_out += write_done(&mut done, output, &mut stats, progress)?;
         chunker.recycle(done.chunk.into_buffer());
         out = done.out;
     }
@@ -151,6 +154,7 @@ fn run_threaded<R: Read + Send>(
     chunker: &mut Chunker<R>,
     output: &mut (dyn Write + Send),
     settings: &Settings,
+    progress: &Line,
 ) -> Result<(Stats, u64), RunError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(settings.jobs)
@@ -161,7 +165,7 @@ fn run_threaded<R: Read + Send>(
     let (written, read) = thread::scope(|scope| {
         let (order_tx, order_rx) = sync_channel::<Receiver<Result<Done, RunError>>>(in_flight);
         let (spent_tx, spent_rx) = channel::<Spent>();
-        let writer = scope.spawn(|| write_in_order(order_rx, &mut *output, spent_tx));
+        let writer = scope.spawn(|| write_in_order(order_rx, &mut *output, spent_tx, progress));
         let mut spare_outputs: Vec<Rewritten> = Vec::new();
         let read = loop {
             for (buffer, out) in spent_rx.try_iter() {
@@ -196,13 +200,27 @@ fn run_threaded<R: Read + Send>(
     Ok(written)
 }
 
-/// Writes one finished chunk; returns the bytes written.
+/// Writes one finished chunk; returns the bytes written. The progress line shows the last
+/// ruled table the chunk held rows of (the others are passed through unread).
 fn write_done(
     done: &mut Done,
     output: &mut (dyn Write + Send),
     stats: &mut Stats,
+    progress: &Line,
 ) -> Result<u64, RunError> {
     stats.merge(std::mem::take(&mut done.stats));
+    let last_table = done
+        .chunk
+        .segments()
+        .iter()
+        .rev()
+        .find_map(|s| match &s.kind {
+            Kind::CopyRows(plan) | Kind::InsertRows(plan) => Some(&plan.table),
+            _ => None,
+        });
+    if let Some(table) = last_table {
+        progress.table(table, stats.tables.get(table).map_or(0, |t| t.rows));
+    }
     let mut n = 0u64;
     match &done.compressed {
         None => {
@@ -223,12 +241,13 @@ fn write_in_order(
     order: Receiver<Receiver<Result<Done, RunError>>>,
     output: &mut (dyn Write + Send),
     spent: Sender<Spent>,
+    progress: &Line,
 ) -> Result<(Stats, u64), RunError> {
     let mut stats = Stats::default();
     let mut bytes_out = 0u64;
     for pending in order {
         let mut done = pending.recv().expect("every queued chunk gets an answer")?;
-        bytes_out += write_done(&mut done, output, &mut stats)?;
+        bytes_out += write_done(&mut done, output, &mut stats, progress)?;
         let _ = spent.send((done.chunk.into_buffer(), done.out));
     }
     Ok((stats, bytes_out))

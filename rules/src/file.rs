@@ -45,6 +45,10 @@ pub struct TableRules {
     pub columns: Vec<ColumnRule>,
     /// `rows: none`: keep the table, drop every data row.
     pub drop_rows: bool,
+    /// `columns: keep`: the table was reviewed as a whole. Every column no rule names
+    /// (at this level or another of its lineage) passes through and counts as covered
+    /// under `policy: strict`, a column added later too.
+    pub keep_all: bool,
 }
 
 impl TableRules {
@@ -141,7 +145,12 @@ impl RuleSet {
                 ));
             }
             let mut columns: Vec<ColumnRule> = Vec::new();
-            for (col_key, rule) in raw_table.columns.0 {
+            let keep_all = matches!(raw_table.columns, RawColumns::Keep);
+            let listed = match raw_table.columns {
+                RawColumns::Keep => Vec::new(),
+                RawColumns::Listed(listed) => listed.0,
+            };
+            for (col_key, rule) in listed {
                 let at = pos(&col_key);
                 let column = parse_column_name(&col_key.value)
                     .map_err(|e| RulesError::At(at, e.to_string()))?;
@@ -158,6 +167,14 @@ impl RuleSet {
                 });
             }
             let drop_rows = matches!(raw_table.rows, Some(RawRows::None));
+            if drop_rows && keep_all {
+                return Err(RulesError::At(
+                    at,
+                    format!(
+                        "table {table}: `rows: none` drops every row and `columns: keep` keeps every column; keep one or the other"
+                    ),
+                ));
+            }
             if drop_rows && !columns.is_empty() {
                 return Err(RulesError::At(
                     at,
@@ -166,10 +183,12 @@ impl RuleSet {
                     ),
                 ));
             }
-            if !drop_rows && columns.is_empty() {
+            if !drop_rows && !keep_all && columns.is_empty() {
                 return Err(RulesError::At(
                     at,
-                    format!("table {table} has no column rules and no `rows: none`"),
+                    format!(
+                        "table {table} has no column rules, no `columns: keep` and no `rows: none`"
+                    ),
                 ));
             }
             set.index.insert(table.clone(), set.tables.len());
@@ -178,6 +197,7 @@ impl RuleSet {
                 at,
                 columns,
                 drop_rows,
+                keep_all,
             });
         }
         Ok(set)
@@ -272,15 +292,55 @@ struct RawFile {
 #[serde(deny_unknown_fields)]
 struct RawTable {
     #[serde(default)]
-    columns: Ordered<RuleValue>,
+    columns: RawColumns,
     rows: Option<RawRows>,
 }
 
+/// `rows: all` is the default, spelt out: every row is kept (and rewritten by the column
+/// rules); `rows: none` drops them.
 #[derive(Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum RawRows {
     All,
     None,
+}
+
+/// A table's `columns:`: a mapping of column rules, or the word `keep` (reviewed as a whole).
+enum RawColumns {
+    Keep,
+    Listed(Ordered<RuleValue>),
+}
+
+impl Default for RawColumns {
+    fn default() -> Self {
+        RawColumns::Listed(Ordered::default())
+    }
+}
+
+impl<'de> Deserialize<'de> for RawColumns {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ColumnsVisitor;
+        impl<'de> Visitor<'de> for ColumnsVisitor {
+            type Value = RawColumns;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a mapping of column rules, or `keep` (every column kept as it is)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                match v {
+                    "keep" => Ok(RawColumns::Keep),
+                    other => Err(E::invalid_value(de::Unexpected::Str(other), &self)),
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                Ordered::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawColumns::Listed)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(RawColumns::default())
+            }
+        }
+        d.deserialize_any(ColumnsVisitor)
+    }
 }
 
 /// A YAML mapping kept in file order, with the position of each key.
@@ -558,6 +618,28 @@ tables:
         assert!(e.contains("line 4") && e.contains("1 to 32"), "{e}");
         let e = error_of("tables:\n  a.b.c:\n    columns:\n      a: md5\n");
         assert!(e.starts_with("line 2 column 3:"), "{e}");
+    }
+
+    #[test]
+    fn a_table_is_kept_as_a_whole_by_columns_keep_and_rows_all_is_the_default() {
+        let set = RuleSet::from_yaml("tables:\n  countries:\n    columns: keep\n").unwrap();
+        let t = &set.tables()[0];
+        assert!(t.keep_all && t.columns.is_empty() && !t.drop_rows);
+        let all =
+            RuleSet::from_yaml("tables:\n  t:\n    rows: all\n    columns: {a: md5}\n").unwrap();
+        assert!(!all.tables()[0].drop_rows);
+        let e = error_of("tables:\n  t:\n    columns: kept\n");
+        assert!(e.contains("line 3") && e.contains("`keep`"), "{e}");
+        let e = error_of("tables:\n  t:\n    columns: keep\n    rows: none\n");
+        assert!(
+            e.starts_with("line 2 column 3:") && e.contains("one or the other"),
+            "{e}"
+        );
+        let e = error_of("tables:\n  t:\n    rows: all\n");
+        assert!(
+            e.contains("no column rules, no `columns: keep` and no `rows: none`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -307,7 +307,7 @@ pub fn uncovered_columns(rules: &RuleSet, catalog: &Catalog) -> Vec<Uncovered> {
             continue;
         }
         let lineage = catalog.lineage(name);
-        if rules_for(rules, &lineage).is_some_and(|r| r.drop_rows) {
+        if rules_for(rules, &lineage).is_some_and(|r| r.drop_rows || r.keep_all) {
             continue;
         }
         for column in table.columns.iter().filter(|c| !c.generated) {

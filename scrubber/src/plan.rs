@@ -247,7 +247,7 @@ impl std::fmt::Display for Uncovered {
 /// The rules for a table's rows: its own and those of every ancestor (a partitioned or
 /// inherited table's rules cover its partitions and children), merged. A column ruled at
 /// several levels takes the nearest table's rule; `rows: none` anywhere in the lineage drops
-/// the rows. `lineage` is the table first, then its parents (see `Catalog::lineage`).
+/// the rows, and `columns: keep` anywhere keeps the columns no level names. `lineage` is the table first, then its parents (see `Catalog::lineage`).
 pub fn rules_for<'r>(rules: &'r RuleSet, lineage: &[TableName]) -> Option<Cow<'r, TableRules>> {
     let mut levels = lineage.iter().filter_map(|t| rules.table(t));
     let nearest = levels.next()?;
@@ -255,6 +255,7 @@ pub fn rules_for<'r>(rules: &'r RuleSet, lineage: &[TableName]) -> Option<Cow<'r
     for further in levels {
         let m = merged.get_or_insert_with(|| nearest.clone());
         m.drop_rows |= further.drop_rows;
+        m.keep_all |= further.keep_all;
         for column in &further.columns {
             if m.column(&column.column).is_none() {
                 m.columns.push(column.clone());

@@ -578,7 +578,7 @@ impl Splitter {
             None => self.known_columns(table, statement, line)?,
         };
         let mut uncovered = Vec::new();
-        if strict && !rules.is_some_and(|r| r.drop_rows) {
+        if strict && !rules.is_some_and(|r| r.drop_rows || r.keep_all) {
             let defined = self.catalog.table(table);
             uncovered = columns
                 .iter()

@@ -577,6 +577,37 @@ fn strict_policy_is_met_by_rules_keep_a_parents_rules_and_rows_none() {
 }
 
 #[test]
+fn strict_policy_is_met_by_tables_kept_as_a_whole_without_hiding_a_parents_rules() {
+    // `columns: keep` on a partition covers its columns, a parent's rules still apply to
+    // it, and a table kept as a whole passes through byte for byte.
+    let rules = "policy: strict\ntables:\n  users:\n    columns: {id: keep, email: email, ssn: null}\n  events:\n    columns: {id: null}\n  events_2024:\n    columns: keep\n  logs:\n    columns: keep\n  sessions:\n    rows: none\n";
+    let (out, report) = scrub(STRICT_DUMP, rules);
+    assert_eq!(report.uncovered, vec![]);
+    assert!(report.unmatched.is_empty());
+    assert!(
+        out.contains("\\N\t2024-05-01\n"),
+        "the parent's rule: {out}"
+    );
+    assert!(out.contains("VALUES (2, '10.0.0.2');"), "{out}");
+    // Without `columns: keep` the same file leaves them uncovered.
+    let (_, report) = scrub(
+        STRICT_DUMP,
+        &rules.replace("  logs:\n    columns: keep\n", ""),
+    );
+    let got: Vec<String> = report.uncovered.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        got,
+        [
+            "14: public.logs.id is not covered by any rule (policy: strict)",
+            "14: public.logs.ip is not covered by any rule (policy: strict)",
+        ]
+    );
+    // A misspelt table kept as a whole still matches nothing: an error like any rule's.
+    let (_, report) = scrub(STRICT_DUMP, &rules.replace("  logs:", "  logz:"));
+    assert_eq!(report.unmatched.len(), 1, "{:?}", report.unmatched);
+}
+
+#[test]
 fn strict_policy_refuses_an_insert_without_values() {
     let e = scrub_err(
         "INSERT INTO public.other SELECT 1;\n",

@@ -45,9 +45,11 @@ use crossbeam_channel::{Receiver, bounded, select};
 
 use crate::cli::VerifyArgs;
 use crate::fingerprint::{FingerprintMap, Fingerprinter};
+use crate::progress::Progress;
 use crate::{Failure, keyfile, load_rules};
 use pair::{Paired, Pairer};
 use read::{Message, PlaceName, Settings, Shown, Totals};
+use serde::Serialize;
 use spill::Part;
 
 /// Leaks and duplicates listed one by one (those on the first lines); beyond this they are
@@ -64,6 +66,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
     let keys = keyfile::keys(seed, args.key_file.as_deref())
         .map_err(|e| Failure::usage(format!("scrub verify: {e}")))?;
     let fingerprints = Fingerprinter::random();
+    let progress = Progress::new(args.progress.progress, false);
     let spill_dir = args
         .tmp_dir
         .clone()
@@ -75,6 +78,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
         min_length: args.min_length,
         show_values: args.show_values,
         checks: args.accept.checks(),
+        progress: &progress,
     };
     let spill_error = |e: io::Error| read::spill_error(&spill_dir, &e);
     let (original, scrubbed, paired, own_outputs) = std::thread::scope(|scope| {
@@ -108,14 +112,18 @@ pub fn run(args: &VerifyArgs) -> Result<(), Failure> {
         args.key_file.is_none(),
     )
     .map_err(spill_error)?;
-    let (text, problems) = report(args, &original, &scrubbed, &joined, own_outputs);
-    print!("{text}");
-    if problems == 0 {
+    let report = gather(args, &original, &scrubbed, &joined, own_outputs);
+    print!("{}", render(&report));
+    if let Some(path) = &args.report {
+        crate::report::write(path, &report, "scrub verify")?;
+    }
+    if report.ok {
         Ok(())
     } else {
         Err(Failure::data(format!(
-            "scrub verify: {} does not pass: {problems} problem(s), listed above",
-            args.scrubbed.display()
+            "scrub verify: {} does not pass: {} problem(s), listed above",
+            args.scrubbed.display(),
+            report.problems
         )))
     }
 }
@@ -325,86 +333,166 @@ fn le_u64(b: &[u8]) -> u64 {
     u64::from_le_bytes(b.try_into().expect("8 bytes"))
 }
 
-/// The report, and how many problems it lists.
-fn report(
+/// What `verify --report` writes (the README's "Reports" lists the fields), and what the
+/// printed report shows.
+#[derive(Serialize)]
+struct VerifyReport {
+    scrub_version: &'static str,
+    ok: bool,
+    original: String,
+    scrubbed: String,
+    rules: String,
+    tables: Vec<TableRows>,
+    unmatched_rules: Vec<String>,
+    row_count_mismatches: Vec<String>,
+    leaks: Findings,
+    duplicates: Findings,
+    distinct_values_checked: u64,
+    min_length: usize,
+    short_values_not_checked: u64,
+    own_outputs: u64,
+    temporary_bytes: u64,
+    problems: u64,
+}
+
+#[derive(Serialize)]
+struct TableRows {
+    table: String,
+    original: u64,
+    scrubbed: u64,
+    /// `rows: none`: the scrubbed dump must have none.
+    dropped: bool,
+}
+
+#[derive(Serialize)]
+struct Findings {
+    count: u64,
+    /// Those on the first lines of the scrubbed dump, at most [`LISTED`]; values masked
+    /// unless `--show-values`.
+    listed: Vec<String>,
+}
+
+impl Findings {
+    fn of(listed: &Listed) -> Findings {
+        Findings {
+            count: listed.count,
+            listed: listed.in_order().into_iter().map(str::to_owned).collect(),
+        }
+    }
+}
+
+fn gather(
     args: &VerifyArgs,
     original: &Totals,
     scrubbed: &Totals,
     joined: &Joined,
     own_outputs: u64,
-) -> (String, u64) {
-    let mut s = format!(
-        "scrub verify: {} against {}\n",
-        args.scrubbed.display(),
-        args.original.display()
-    );
-    let tables: BTreeSet<_> = original.rows.keys().chain(scrubbed.rows.keys()).collect();
-    let name = |table: &scrub_rules::TableName| {
-        if original.dropped.contains(table) {
-            format!("{table} (rows: none)")
+) -> VerifyReport {
+    let names: BTreeSet<_> = original.rows.keys().chain(scrubbed.rows.keys()).collect();
+    let tables: Vec<TableRows> = names
+        .into_iter()
+        .map(|table| TableRows {
+            table: table.to_string(),
+            original: original.rows.get(table).copied().unwrap_or(0),
+            scrubbed: scrubbed.rows.get(table).copied().unwrap_or(0),
+            dropped: original.dropped.contains(table),
+        })
+        .collect();
+    let unmatched_rules: Vec<String> = original
+        .unmatched
+        .iter()
+        .map(|u| format!("{}:{u}", args.rules.display()))
+        .collect();
+    let row_count_mismatches: Vec<String> = tables
+        .iter()
+        .filter_map(|t| {
+            let expected = if t.dropped { 0 } else { t.original };
+            (t.scrubbed != expected).then(|| {
+                format!(
+                    "{} has {} row(s) in the scrubbed dump, expected {expected}{}",
+                    t.table,
+                    t.scrubbed,
+                    if t.dropped { " (rows: none)" } else { "" }
+                )
+            })
+        })
+        .collect();
+    let problems = unmatched_rules.len() as u64
+        + row_count_mismatches.len() as u64
+        + joined.leaks.count
+        + joined.duplicates.count;
+    VerifyReport {
+        scrub_version: crate::report::VERSION,
+        ok: problems == 0,
+        original: args.original.display().to_string(),
+        scrubbed: args.scrubbed.display().to_string(),
+        rules: args.rules.display().to_string(),
+        tables,
+        unmatched_rules,
+        row_count_mismatches,
+        leaks: Findings::of(&joined.leaks),
+        duplicates: Findings::of(&joined.duplicates),
+        distinct_values_checked: joined.distinct,
+        min_length: args.min_length,
+        short_values_not_checked: original.short,
+        own_outputs,
+        temporary_bytes: original.spilled + joined.spilled,
+        problems,
+    }
+}
+
+/// The printed report.
+fn render(r: &VerifyReport) -> String {
+    let mut s = format!("scrub verify: {} against {}\n", r.scrubbed, r.original);
+    let name = |t: &TableRows| {
+        if t.dropped {
+            format!("{} (rows: none)", t.table)
         } else {
-            table.to_string()
+            t.table.clone()
         }
     };
-    let width = tables.iter().map(|t| name(t).len()).max().unwrap_or(5);
+    let width = r.tables.iter().map(|t| name(t).len()).max().unwrap_or(5);
     let _ = writeln!(
         s,
         "  {:<width$} {:>12} {:>12}",
         "table", "original", "scrubbed"
     );
-    let mut problems = Vec::new();
-    for u in &original.unmatched {
-        problems.push(format!(
-            "rule: {}:{u} (a misspelt rule would leak)",
-            args.rules.display()
-        ));
+    for t in &r.tables {
+        let _ = writeln!(
+            s,
+            "  {:<width$} {:>12} {:>12}",
+            name(t),
+            t.original,
+            t.scrubbed
+        );
     }
-    for table in tables {
-        let before = original.rows.get(table).copied().unwrap_or(0);
-        let after = scrubbed.rows.get(table).copied().unwrap_or(0);
-        let dropped = original.dropped.contains(table);
-        let _ = writeln!(s, "  {:<width$} {before:>12} {after:>12}", name(table));
-        let expected = if dropped { 0 } else { before };
-        if after != expected {
-            problems.push(format!(
-                "row count: {table} has {after} row(s) in the scrubbed dump, expected {expected}{}",
-                if dropped { " (rows: none)" } else { "" }
-            ));
-        }
+    for u in &r.unmatched_rules {
+        let _ = writeln!(s, "rule: {u} (a misspelt rule would leak)");
     }
-    let mismatches = problems.len() - original.unmatched.len();
-    for line in problems
-        .iter()
-        .map(String::as_str)
-        .chain(joined.leaks.in_order())
-        .chain(joined.duplicates.in_order())
-    {
+    for m in &r.row_count_mismatches {
+        let _ = writeln!(s, "row count: {m}");
+    }
+    for line in r.leaks.listed.iter().chain(&r.duplicates.listed) {
         let _ = writeln!(s, "{line}");
     }
-    for (what, f) in [
-        ("leak(s)", &joined.leaks),
-        ("duplicate(s)", &joined.duplicates),
-    ] {
-        let listed = f.first.len() as u64;
+    for (what, f) in [("leak(s)", &r.leaks), ("duplicate(s)", &r.duplicates)] {
+        let listed = f.listed.len() as u64;
         if f.count > listed {
             let _ = writeln!(s, "... {} more {what} not listed", f.count - listed);
         }
     }
-    let spilled = original.spilled + joined.spilled;
     let _ = writeln!(
         s,
-        "{} distinct ruled value(s) checked; {} leak(s), {} row count mismatch(es), {} duplicate(s), {} rule(s) that matched nothing; {} ruled value(s) shorter than {} characters not checked; {own_outputs} scrubbed value(s) were their rule's output for their row; {} MiB of temporary files",
-        joined.distinct,
-        joined.leaks.count,
-        mismatches,
-        joined.duplicates.count,
-        original.unmatched.len(),
-        original.short,
-        args.min_length,
-        spilled.div_ceil(1 << 20),
+        "{} distinct ruled value(s) checked; {} leak(s), {} row count mismatch(es), {} duplicate(s), {} rule(s) that matched nothing; {} ruled value(s) shorter than {} characters not checked; {} scrubbed value(s) were their rule's output for their row; {} MiB of temporary files",
+        r.distinct_values_checked,
+        r.leaks.count,
+        r.row_count_mismatches.len(),
+        r.duplicates.count,
+        r.unmatched_rules.len(),
+        r.short_values_not_checked,
+        r.min_length,
+        r.own_outputs,
+        r.temporary_bytes.div_ceil(1 << 20),
     );
-    (
-        s,
-        joined.leaks.count + problems.len() as u64 + joined.duplicates.count,
-    )
+    s
 }

@@ -16,6 +16,7 @@ use scrubber::{Catalog, DataError, InputChecks, Matches, Row, StatsCall, Unmatch
 use super::spill::{Part, Partitions};
 use crate::classify;
 use crate::fingerprint::Fingerprinter;
+use crate::progress::{Line, Progress};
 use crate::{Failure, input};
 
 /// Rows per message to the pairing thread.
@@ -29,6 +30,7 @@ pub struct Settings<'a> {
     pub min_length: usize,
     pub show_values: bool,
     pub checks: InputChecks,
+    pub progress: &'a Progress,
 }
 
 /// A table's data as one dump shows it.
@@ -227,6 +229,8 @@ struct Reader<'s, 'v> {
     totals: Totals,
     failed: Option<String>,
     scratch: Vec<u8>,
+    /// This dump's progress line.
+    line: Line,
 }
 
 impl<'s, 'v> Reader<'s, 'v> {
@@ -246,13 +250,21 @@ impl<'s, 'v> Reader<'s, 'v> {
             totals: Totals::default(),
             failed: None,
             scratch: Vec::new(),
+            line: Line::hidden(),
         }
     }
 
     fn read(&mut self, path: &Path) -> Result<scrubber::Report, Failure> {
         let name = path.display();
-        let input = input::open(Some(&path.to_path_buf()))
-            .map_err(|e| Failure::usage(format!("scrub verify: {e:#}")))?;
+        let label = if self.original {
+            "original"
+        } else {
+            "scrubbed"
+        };
+        let (input, line) =
+            input::open_shown(Some(&path.to_path_buf()), self.settings.progress, label)
+                .map_err(|e| Failure::usage(format!("scrub verify: {e:#}")))?;
+        self.line = line;
         let report = scrubber::read_dump(
             input,
             scrubber::DEFAULT_CHUNK_SIZE,
@@ -260,6 +272,7 @@ impl<'s, 'v> Reader<'s, 'v> {
             self,
         )
         .map_err(|e| Failure::data(format!("scrub verify: {name}:{e}")))?;
+        self.line = Line::hidden();
         if let Some(f) = self.failed.take() {
             return Err(Failure::data(format!("scrub verify: {name}:{f}")));
         }
@@ -440,6 +453,7 @@ impl Visit for Reader<'_, '_> {
             return;
         }
         *self.totals.rows.entry(row.table.clone()).or_default() += 1;
+        self.line.row(row.table);
         let table = match self.table(catalog, row) {
             Ok(t) => t,
             Err(e) => {
