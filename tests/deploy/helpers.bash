@@ -44,16 +44,7 @@ INSERT INTO orders (customer_id, total) SELECT 1 + i % 200, i * 1.5 FROM generat
 SQL
 
 
-  cat >"$inventory" <<INI
-[databases]
-localhost
-[app]
-localhost
-[all:vars]
-ansible_connection=local
-# Debian's python: the backup user cannot reach the one under /root.
-ansible_python_interpreter=/usr/bin/python3
-INI
+  write_inventory "$inventory"
   write_vars "columns: {email: email, name: md5}"
 }
 
@@ -126,4 +117,18 @@ deploy_teardown() {
   if [ -n "${db:-}" ]; then dropdb --if-exists "$db"; fi
   if id -u "$deploy_user" >/dev/null 2>&1; then userdel "$deploy_user"; fi
   if getent group "$deploy_user" >/dev/null; then groupdel "$deploy_user"; fi
+}
+
+# write_inventory FILE: localhost, in the groups `databases` and `app`, reached directly.
+write_inventory() {
+  cat >"$1" <<INI
+[databases]
+localhost
+[app]
+localhost
+[all:vars]
+ansible_connection=local
+# Debian's python: the backup user cannot reach the one under /root.
+ansible_python_interpreter=/usr/bin/python3
+INI
 }

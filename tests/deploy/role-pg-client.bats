@@ -9,15 +9,7 @@ load helpers
 setup() {
   inventory=$BATS_TEST_TMPDIR/inventory
   vars_file=$BATS_TEST_TMPDIR/vars.yml
-  cat >"$inventory" <<'INI'
-[databases]
-localhost
-[app]
-localhost
-[all:vars]
-ansible_connection=local
-ansible_python_interpreter=/usr/bin/python3
-INI
+  write_inventory "$inventory"
   cat >"$vars_file" <<YAML
 scrub_backup_prefix: "$BATS_TEST_TMPDIR/root"
 scrub_backup_packages: [postgresql-client, pigz]
