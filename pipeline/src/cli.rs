@@ -36,9 +36,8 @@ pub enum Command {
     /// table with data, `keep` where nothing personal was found, a rule and the reason where
     /// something was. With -c, exits 1 when a column that looks personal has no rule there.
     Detect(DetectArgs),
-    /// Writes the man pages or the shell completions, made from these definitions (for
-    /// packaging: scripts/package).
-    #[command(hide = true)]
+    /// Writes the man pages (one per command) or the bash, zsh and fish completions into
+    /// DIR, made from these very definitions; scripts/package runs it for the .deb.
     Generate(GenerateArgs),
 }
 
@@ -61,7 +60,8 @@ pub struct ProgressArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Generated {
-    /// A man page per command: scrub.1, scrub-check.1, scrub-verify.1, scrub-detect.1.
+    /// A man page per command: scrub.1, scrub-check.1, scrub-verify.1, scrub-detect.1,
+    /// scrub-generate.1.
     Man,
     /// Completions for bash (scrub.bash), zsh (_scrub) and fish (scrub.fish).
     Completions,

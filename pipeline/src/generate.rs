@@ -1,4 +1,4 @@
-//! `scrub generate man|completions DIR` (hidden): the man pages and shell completions,
+//! `scrub generate man|completions DIR`: the man pages and shell completions,
 //! made from the clap definitions in [`crate::cli`], so that they cannot drift from the
 //! program. `scripts/package` runs it on the binary it packages (the way ripgrep's
 //! `--generate` does), instead of a build script that would have to compile the CLI twice.

@@ -29,7 +29,7 @@ setup_file() {
     usr/lib/systemd/system/scrub-backup@.service usr/lib/systemd/system/scrub-backup@.timer \
     usr/lib/systemd/system/scrub-backup-failed@.service \
     usr/share/man/man1/scrub.1.gz usr/share/man/man1/scrub-check.1.gz \
-    usr/share/man/man1/scrub-verify.1.gz usr/share/man/man1/scrub-detect.1.gz \
+    usr/share/man/man1/scrub-verify.1.gz usr/share/man/man1/scrub-detect.1.gz usr/share/man/man1/scrub-generate.1.gz \
     usr/share/bash-completion/completions/scrub usr/share/zsh/vendor-completions/_scrub \
     usr/share/fish/vendor_completions.d/scrub.fish \
     usr/share/doc/scrub/examples/app.env usr/share/doc/scrub/examples/app.rules.yaml; do
