@@ -21,15 +21,16 @@ fn main() {
         .ok()
         .or_else(|| git(&["rev-parse", "--short=12", "HEAD"]))
         .unwrap_or_else(|| "unknown".to_owned());
-    // A new commit or checkout moves HEAD or the branch it names: build again then.
+    // A new commit or checkout moves HEAD or the branch it names: build again then. Only
+    // files that exist are watched: cargo runs the script on every build for a missing one.
     if let Some(dir) = git(&["rev-parse", "--absolute-git-dir"]).map(PathBuf::from) {
-        println!("cargo:rerun-if-changed={}", dir.join("HEAD").display());
-        println!(
-            "cargo:rerun-if-changed={}",
-            dir.join("packed-refs").display()
-        );
-        if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
-            println!("cargo:rerun-if-changed={}", dir.join(branch).display());
+        let branch = git(&["symbolic-ref", "-q", "HEAD"]);
+        let watched = ["HEAD", "packed-refs"]
+            .into_iter()
+            .map(|f| dir.join(f))
+            .chain(branch.map(|b| dir.join(b)));
+        for path in watched.filter(|p| p.exists()) {
+            println!("cargo:rerun-if-changed={}", path.display());
         }
     }
     println!("cargo:rustc-env=SCRUB_COMMIT={commit}");
