@@ -52,7 +52,7 @@ pub enum ProgressWhen {
 
 #[derive(Debug, Args, Clone, Copy)]
 pub struct ProgressArgs {
-    /// Progress on standard error (bytes, MB/s, the table, and with a file as input the
+    /// Progress on standard error (bytes, the rate, the table, and with a file as input the
     /// percentage and time left): `auto` shows it when standard error is a terminal.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ProgressWhen::Auto)]
     pub progress: ProgressWhen,

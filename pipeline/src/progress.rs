@@ -1,4 +1,4 @@
-//! Progress on standard error while a run reads its input: bytes read, MB/s, the table and
+//! Progress on standard error while a run reads its input: bytes read, the rate, the table and
 //! its rows, and, when the input is a file, the percentage and the time left.
 //!
 //! Only for a person watching: it is drawn only when standard error is a terminal (never in
