@@ -15,7 +15,7 @@ use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 use std::thread;
 
 use scrub_rules::{Keys, RuleSet};
-use scrubber::{Chunk, Chunker, DataError, Kind, Report, Rewritten, Stats};
+use scrubber::{Chunk, Chunker, DataError, Report, Rewritten, Stats};
 
 use crate::compress::Compression;
 use crate::progress::Line;
@@ -200,8 +200,7 @@ fn run_threaded<R: Read + Send>(
     Ok(written)
 }
 
-/// Writes one finished chunk; returns the bytes written. The progress line shows the last
-/// ruled table the chunk held rows of (the others are passed through unread).
+/// Writes one finished chunk; returns the bytes written.
 fn write_done(
     done: &mut Done,
     output: &mut (dyn Write + Send),
@@ -209,18 +208,7 @@ fn write_done(
     progress: &Line,
 ) -> Result<u64, RunError> {
     stats.merge(std::mem::take(&mut done.stats));
-    let last_table = done
-        .chunk
-        .segments()
-        .iter()
-        .rev()
-        .find_map(|s| match &s.kind {
-            Kind::CopyRows(plan) | Kind::InsertRows(plan) => Some(&plan.table),
-            _ => None,
-        });
-    if let Some(table) = last_table {
-        progress.table(table, stats.tables.get(table).map_or(0, |t| t.rows));
-    }
+    progress.chunk_written(&done.chunk, stats);
     let mut n = 0u64;
     match &done.compressed {
         None => {

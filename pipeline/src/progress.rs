@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use scrub_rules::TableName;
+use scrubber::{Chunk, Kind, Stats};
 
 use crate::cli::ProgressWhen;
 
@@ -89,9 +90,24 @@ impl Line {
     }
 
     /// Shows `table` with `rows` read so far.
-    pub fn table(&self, table: &TableName, rows: u64) {
+    fn table(&self, table: &TableName, rows: u64) {
         if let Some(bar) = &self.bar {
             bar.set_message(format!("{table}: {rows} rows"));
+        }
+    }
+
+    /// A chunk of a run has been written, `stats` counting it: shows the last ruled table it
+    /// held rows of (the others are passed through unread) with its rows so far.
+    pub fn chunk_written(&self, chunk: &Chunk, stats: &Stats) {
+        if self.bar.is_none() {
+            return;
+        }
+        let last = chunk.segments().iter().rev().find_map(|s| match &s.kind {
+            Kind::CopyRows(plan) | Kind::InsertRows(plan) => Some(&plan.table),
+            _ => None,
+        });
+        if let Some(table) = last {
+            self.table(table, stats.tables.get(table).map_or(0, |t| t.rows));
         }
     }
 
