@@ -3,8 +3,13 @@
 //! The file has what `pg_dump --no-owner` writes for this schema, in its order: the header
 //! `SET`s and `\restrict`, the `CREATE TABLE`s and sequences, the data of `public.api_tokens`
 //! (3 rows, there for rules that must match something while the big tables pass through),
-//! `public.events` (about a quarter of the data bytes, no rules in the benchmarks) and
-//! `public.users` (the rest), then the sequence values, constraints and index.
+//! `public.events` (about a quarter of the data bytes) and `public.users` (the rest), then
+//! the sequence values, constraints and index.
+//!
+//! Two [`Profile`]s share that schema. `wide` users carry a long `bio`, so most bytes of a
+//! row are ones that rules leave alone; `narrow` users carry a short one, and events get a
+//! tenth of the bytes, so nearly every byte of the dump sits in a short ruled field: the
+//! worst case for the per-value cost of a rule.
 //!
 //! Rows come from two seeded [`Faker`]s, one per big table, so the `n`th row of a table is
 //! the same in every form; only the number of rows that fit in the size differs.
@@ -28,12 +33,22 @@ pub enum Form {
     ColumnInserts,
 }
 
+/// The shape of the rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// Users with a kept free-text `bio` of up to a few kilobytes.
+    Wide,
+    /// Users whose `bio` is a note of a few words; events a tenth of the data.
+    Narrow,
+}
+
 /// What to generate.
 #[derive(Clone, Debug)]
 pub struct Spec {
     /// Target size of the file in bytes; the file ends within one row of it.
     pub size: u64,
     pub form: Form,
+    pub profile: Profile,
     pub seed: u64,
     /// Adds one `public.users` row, halfway through the table, whose `bio` is one value of
     /// this many bytes (on top of `size`).
@@ -85,6 +100,7 @@ const EVENTS: Table = Table {
         ),
         ("ip", "inet"),
         ("payload", "jsonb"),
+        ("tags", "text[]"),
     ],
 };
 
@@ -398,7 +414,11 @@ pub fn write_dump<W: Write>(spec: &Spec, writer: W) -> io::Result<Counts> {
     .len() as u64;
     let data_start = out.written();
     let data_budget = spec.size.saturating_sub(data_start + trailer_max);
-    let events_end = data_start + data_budget / 4;
+    let events_share = match spec.profile {
+        Profile::Wide => 4,
+        Profile::Narrow => 10,
+    };
+    let events_end = data_start + data_budget / events_share;
     let data_end = data_start + data_budget;
 
     out.text(&EVENTS.data_start(form))?;
@@ -419,6 +439,8 @@ pub fn write_dump<W: Write>(spec: &Spec, writer: W) -> io::Result<Counts> {
         let present = events_faker.ip(&mut scratch.a);
         row.text_or_null(present, &scratch.a);
         let present = events_faker.payload(&mut scratch.a);
+        row.text_or_null(present, &scratch.a);
+        let present = events_faker.tags(&mut scratch.a);
         row.text_or_null(present, &scratch.a);
         row.finish();
         out.flush_full()?;
@@ -459,7 +481,10 @@ pub fn write_dump<W: Write>(spec: &Spec, writer: W) -> io::Result<Counts> {
                 huge_bytes = out.written() - before;
             }
             None => {
-                let has_bio = users_faker.bio(&mut scratch.a);
+                let has_bio = match spec.profile {
+                    Profile::Wide => users_faker.bio(&mut scratch.a),
+                    Profile::Narrow => users_faker.note(&mut scratch.a),
+                };
                 row.text_or_null(has_bio, &scratch.a);
                 row.finish();
             }
@@ -533,11 +558,22 @@ mod tests {
     use super::*;
 
     fn dump(size: u64, form: Form, seed: u64, huge_value: Option<u64>) -> (Vec<u8>, Counts) {
+        dump_of(Profile::Wide, size, form, seed, huge_value)
+    }
+
+    fn dump_of(
+        profile: Profile,
+        size: u64,
+        form: Form,
+        seed: u64,
+        huge_value: Option<u64>,
+    ) -> (Vec<u8>, Counts) {
         let mut bytes = Vec::new();
         let counts = write_dump(
             &Spec {
                 size,
                 form,
+                profile,
                 seed,
                 huge_value,
             },
@@ -595,19 +631,42 @@ mod tests {
         );
         let events = lines_between(
             &bytes,
-            b"COPY public.events (id, user_id, kind, created_at, ip, payload) FROM stdin;",
+            b"COPY public.events (id, user_id, kind, created_at, ip, payload, tags) FROM stdin;",
             b"\\.",
         );
         assert_eq!(events.len() as u64, counts.events);
         assert!(
             events
                 .iter()
-                .all(|row| row.iter().filter(|&&b| b == b'\t').count() == 5)
+                .all(|row| row.iter().filter(|&&b| b == b'\t').count() == 6)
+        );
+        assert!(events.iter().any(|row| row.ends_with(b"\t\\N")));
+        assert!(
+            events
+                .iter()
+                .any(|row| row.ends_with(b"}") && row.contains(&b','))
         );
         assert!(
             counts.events > 1000 && counts.users > 3 * counts.events / 2,
             "{counts:?}"
         );
+    }
+
+    #[test]
+    fn narrow_rows_are_short_and_fill_the_dump() {
+        let (wide_bytes, wide) = dump(2_000_000, Form::Copy, 5, None);
+        let (bytes, narrow) = dump_of(Profile::Narrow, 2_000_000, Form::Copy, 5, None);
+        assert!(bytes != wide_bytes);
+        let users = lines_between(
+            &bytes,
+            b"COPY public.users (id, email, name, phone, bio) FROM stdin;",
+            b"\\.",
+        );
+        assert_eq!(users.len() as u64, narrow.users);
+        let longest = users.iter().map(|row| row.len()).max().unwrap();
+        assert!(longest < 200, "a narrow row of {longest} bytes");
+        assert!(narrow.users > 4 * wide.users, "{narrow:?} {wide:?}");
+        assert!(narrow.events < wide.events / 2, "{narrow:?} {wide:?}");
     }
 
     #[test]

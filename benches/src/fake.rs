@@ -420,6 +420,44 @@ impl Faker {
         true
     }
 
+    /// A short note: a few words, false (NULL) for one in five.
+    pub fn note(&mut self, out: &mut Vec<u8>) -> bool {
+        out.clear();
+        if self.chance(200) {
+            return false;
+        }
+        let len = 4 + self.below(20);
+        self.prose(len as usize, out);
+        true
+    }
+
+    /// A PostgreSQL `text[]` literal of up to four words, a quoted one with a space now and
+    /// then; false (NULL) for one in ten.
+    pub fn tags(&mut self, out: &mut Vec<u8>) -> bool {
+        out.clear();
+        if self.chance(100) {
+            return false;
+        }
+        out.push(b'{');
+        for i in 0..self.below(5) {
+            if i > 0 {
+                out.push(b',');
+            }
+            let word = self.pick(WORDS).as_bytes();
+            if self.chance(100) {
+                out.push(b'"');
+                out.extend_from_slice(word);
+                out.push(b' ');
+                out.extend_from_slice(self.pick(WORDS).as_bytes());
+                out.push(b'"');
+            } else {
+                out.extend_from_slice(word);
+            }
+        }
+        out.push(b'}');
+        true
+    }
+
     /// Appends prose until `out` has grown by at least `len` bytes.
     pub fn prose(&mut self, len: usize, out: &mut Vec<u8>) {
         let end = out.len() + len;

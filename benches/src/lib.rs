@@ -2,10 +2,10 @@
 //! of any size, and the criterion benches under `benches/` that time the hot paths.
 //!
 //! ```
-//! use scrub_benches::{Form, Spec, write_dump};
+//! use scrub_benches::{Form, Profile, Spec, write_dump};
 //!
 //! let mut dump = Vec::new();
-//! let spec = Spec { size: 100_000, form: Form::Copy, seed: 42, huge_value: None };
+//! let spec = Spec { size: 100_000, form: Form::Copy, profile: Profile::Wide, seed: 42, huge_value: None };
 //! let counts = write_dump(&spec, &mut dump).unwrap();
 //! assert!(dump.starts_with(b"--\n-- PostgreSQL database dump\n"));
 //! assert_eq!(counts.bytes, dump.len() as u64);
@@ -15,7 +15,7 @@ mod dump;
 mod encode;
 mod fake;
 
-pub use dump::{Counts, Form, Spec, write_dump};
+pub use dump::{Counts, Form, Profile, Spec, write_dump};
 pub use encode::{copy_text, sql_literal};
 pub use fake::Faker;
 

@@ -15,7 +15,7 @@ setup_file() {
 }
 
 teardown_file() {
-  for form in copy inserts column-inserts huge; do
+  for form in copy inserts column-inserts huge narrow; do
     dropdb --if-exists "${GEN_DB}_${form//-/_}" || true
   done
 }
@@ -44,7 +44,7 @@ counts_sql="select 'public.api_tokens', count(*) from public.api_tokens
       quote_nullable(phone), quote_nullable(bio)), E'\n' order by id)) from public.users where id <= $users
     union all
     select md5(string_agg(concat_ws('|', id, user_id, kind, created_at, quote_nullable(ip),
-      quote_nullable(payload)), E'\n' order by id)) from public.events where id <= $events"
+      quote_nullable(payload), quote_nullable(tags)), E'\n' order by id)) from public.events where id <= $events"
   expected=$(query column-inserts "$digest")
   [ "$(query copy "$digest")" = "$expected" ]
   [ "$(query inserts "$digest")" = "$expected" ]
@@ -84,4 +84,18 @@ counts_sql="select 'public.api_tokens', count(*) from public.api_tokens
     [ "$(query huge "select count(*) from public.users where octet_length(bio) = 3145728")" = 1 ]
     [ "$(query huge "select count(*) from public.users where octet_length(bio) > 10000")" = 1 ]
   done
+}
+
+@test "--profile narrow restores: short rows, events.tags arrays, most bytes in users" {
+  gendump -q --size 2MB --profile narrow --seed 7 --counts "$GEN_DIR/narrow.counts" >"$GEN_DIR/narrow.sql"
+  createdb "${GEN_DB}_narrow"
+  psql -q -X -v ON_ERROR_STOP=1 -d "${GEN_DB}_narrow" -f "$GEN_DIR/narrow.sql" >/dev/null
+  [ "$(query narrow "$counts_sql")" = "$(cat "$GEN_DIR/narrow.counts")" ]
+  [ "$(query narrow "select max(octet_length(bio)) < 100, sum(pg_column_size(u.*)) > 1500000 from public.users u")" = "$(printf 't\tt')" ]
+  [ "$(query narrow "select count(*) filter (where cardinality(tags) > 1) > 0,
+      count(*) filter (where tags is null) > 0, count(*) filter (where array_to_string(tags, '|') like '% %') > 0
+    from public.events")" = "$(printf 't\tt\tt')" ]
+  wide_users=$(awk -F'\t' '$1 == "public.users" { print $2 }' "$GEN_DIR/copy.counts")
+  narrow_users=$(awk -F'\t' '$1 == "public.users" { print $2 }' "$GEN_DIR/narrow.counts")
+  [ "$narrow_users" -gt $((4 * wide_users)) ]
 }

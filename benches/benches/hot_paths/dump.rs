@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput};
-use scrub_benches::{Counts, Form, Spec, write_dump};
+use scrub_benches::{Counts, Form, Profile, Spec, write_dump};
 use scrub_rules::{Keys, RuleSet, parse_column_name, parse_table_name};
 use scrubber::{Chunk, Chunker, DEFAULT_CHUNK_SIZE, Rewritten, Stats, rewrite};
 
@@ -73,6 +73,7 @@ fn bench_form(c: &mut Criterion, group: &str, form: Form) {
         &Spec {
             size: SIZE,
             form,
+            profile: Profile::Wide,
             seed: 42,
             huge_value: None,
         },

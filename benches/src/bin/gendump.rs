@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::{Parser, ValueEnum};
-use scrub_benches::{Form, Spec, parse_size, write_dump};
+use scrub_benches::{Form, Profile, Spec, parse_size, write_dump};
 
 /// Write a deterministic plain-SQL pg_dump file (tables public.api_tokens, public.events,
 /// public.users) to stdout.
@@ -22,6 +22,10 @@ struct Args {
     /// How table data is written, as pg_dump's default, --column-inserts and --inserts
     #[arg(long, value_enum, default_value_t = FormArg::Copy)]
     form: FormArg,
+    /// Shape of the rows: wide (users keep a long bio) or narrow (short fields only, the
+    /// worst case for per-value rule cost)
+    #[arg(long, value_enum, default_value_t = ProfileArg::Wide)]
+    profile: ProfileArg,
     /// Seed of the random values
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -34,6 +38,12 @@ struct Args {
     /// No summary on stderr
     #[arg(short, long)]
     quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ProfileArg {
+    Wide,
+    Narrow,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -70,6 +80,10 @@ fn run(args: &Args) -> Result<()> {
     let spec = Spec {
         size: args.size,
         form,
+        profile: match args.profile {
+            ProfileArg::Wide => Profile::Wide,
+            ProfileArg::Narrow => Profile::Narrow,
+        },
         seed: args.seed,
         huge_value: args.huge_value,
     };
