@@ -14,7 +14,8 @@
 use std::io::Write;
 
 use crate::keys::Keys;
-use crate::permute::{self, RoundKey};
+use crate::permute;
+use crate::prf::BlockKey;
 use crate::rule::ValueError;
 
 /// The host of `hash` e-mails when `at:` does not say otherwise.
@@ -118,7 +119,7 @@ impl Hash {
                 String::from_utf8_lossy(value)
             ))
         })?;
-        let key = RoundKey::new(keys.key(), "hash digits", self.domain.as_bytes());
+        let key = BlockKey::new(keys.key(), "hash digits", self.domain.as_bytes());
         let permuted = permute::decimal(&key, len as u32, number);
         write!(out, "{permuted:0len$}").expect("writing to a Vec cannot fail");
         Ok(())

@@ -11,6 +11,8 @@
 
 use std::fmt;
 
+use crate::prf::BlockKey;
+
 /// The shortest key file accepted: 256 bits of randomness.
 pub const MIN_KEY_MATERIAL: usize = 32;
 
@@ -25,32 +27,40 @@ pub enum KeySource {
     Seed,
 }
 
-/// The seed and key of one run.
+/// The seed and key of one run, and the block keys derived from them once per run.
 #[derive(Clone)]
 pub struct Keys {
     seed: u64,
     key: [u8; 32],
     source: KeySource,
+    /// From the seed alone: the text of `md5`.
+    md5: BlockKey,
+    /// From the key and the seed: the permuted places of unique `md5` and `email`.
+    place: BlockKey,
 }
 
 impl Keys {
-    /// Keys for a run without a key file: `key` must be fresh randomness, drawn for this run.
-    pub fn drawn(seed: u64, key: [u8; 32]) -> Keys {
+    fn new(seed: u64, key: [u8; 32], source: KeySource) -> Keys {
+        let md5 = blake3::derive_key("scrub 2026 md5 text from seed", &seed.to_le_bytes());
         Keys {
             seed,
             key,
-            source: KeySource::Drawn,
+            source,
+            md5: BlockKey::new(&md5, "md5", &[]),
+            place: BlockKey::new(&key, "place", &seed.to_le_bytes()),
         }
+    }
+
+    /// Keys for a run without a key file: `key` must be fresh randomness, drawn for this run.
+    pub fn drawn(seed: u64, key: [u8; 32]) -> Keys {
+        Keys::new(seed, key, KeySource::Drawn)
     }
 
     /// Reproducible keys for tests and benchmarks: the key follows from the seed, so whoever
     /// knows the seed knows the key. Never for real output.
     pub fn from_seed(seed: u64) -> Keys {
-        Keys {
-            seed,
-            key: blake3::derive_key("scrub 2026 hash key from seed", &seed.to_le_bytes()),
-            source: KeySource::Seed,
-        }
+        let key = blake3::derive_key("scrub 2026 hash key from seed", &seed.to_le_bytes());
+        Keys::new(seed, key, KeySource::Seed)
     }
 
     /// Keys for a run with a key file's contents as key material.
@@ -58,11 +68,8 @@ impl Keys {
         if material.len() < MIN_KEY_MATERIAL {
             return Err(KeyError::TooShort(material.len()));
         }
-        Ok(Keys {
-            seed,
-            key: blake3::derive_key("scrub 2026 hash key from key file", material),
-            source: KeySource::File,
-        })
+        let key = blake3::derive_key("scrub 2026 hash key from key file", material);
+        Ok(Keys::new(seed, key, KeySource::File))
     }
 
     /// The seed of place-based rules.
@@ -77,6 +84,16 @@ impl Keys {
 
     pub fn source(&self) -> KeySource {
         self.source
+    }
+
+    /// The block key of `md5` text: a function of the seed, like every place-based output.
+    pub(crate) fn md5(&self) -> &BlockKey {
+        &self.md5
+    }
+
+    /// The block key of permuted places.
+    pub(crate) fn place(&self) -> &BlockKey {
+        &self.place
     }
 }
 

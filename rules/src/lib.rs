@@ -43,6 +43,7 @@ mod json;
 mod keys;
 mod name;
 mod permute;
+mod prf;
 mod redact;
 mod rule;
 

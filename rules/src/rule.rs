@@ -5,13 +5,11 @@
 //! [`Keys`] and the value (or its place in the dump), never from RNG state, so a run is
 //! reproducible and identical whatever the number of threads.
 
-use md5::{Digest, Md5};
-
 use crate::fake::Fake;
 use crate::hash::{Hash, Shape, write_hex};
 use crate::json::JsonRule;
 use crate::keys::Keys;
-use crate::permute::{self, RoundKey};
+use crate::permute;
 use crate::redact::Redact;
 use crate::{array, json};
 
@@ -28,8 +26,9 @@ pub enum Rule {
     Keep,
     /// SQL NULL.
     Null,
-    /// `len` random lowercase hex characters (the first `len` of an MD5 digest); with
-    /// `unique`, the first 16 are a keyed permutation of the row's place instead.
+    /// `len` random lowercase hex characters: the first `len` of a 128-bit block function of
+    /// the seed and the value's place (the name is the one such rules have in other tools);
+    /// with `unique`, the first 16 are a keyed permutation of the row's place instead.
     Md5 { len: usize, unique: bool },
     /// A fixed e-mail address; with `unique`, `local+<16 hex>@host` from a keyed permutation
     /// of the row's place.
@@ -141,12 +140,9 @@ impl Rule {
                 Outcome::Text(out)
             }
             (Rule::Md5 { len, unique }, Value::Text(_)) => {
-                let mut hasher = Md5::new();
-                hasher.update(keys.seed().to_le_bytes());
-                hasher.update(place.row.to_le_bytes());
-                hasher.update(place.column.to_le_bytes());
+                let block = u128::from(place.row) | u128::from(place.column) << 64;
                 let mut digest = [0u8; 32];
-                digest[..16].copy_from_slice(&hasher.finalize());
+                digest[..16].copy_from_slice(&keys.md5().encrypt(block).to_be_bytes());
                 if *unique {
                     write_place(place, keys, out);
                     write_hex(&digest, len - PLACE_HEX_LEN, out);
@@ -310,12 +306,8 @@ pub(crate) fn truncate_chars(out: &mut Vec<u8>, max: usize) {
 /// to the column and the seed: distinct rows of a column give distinct text, and the run's
 /// seed varies it as it varies every place-based rule.
 fn write_place(place: Place, keys: &Keys, out: &mut Vec<u8>) {
-    let mut tweak = [0u8; 12];
-    tweak[..8].copy_from_slice(&keys.seed().to_le_bytes());
-    tweak[8..].copy_from_slice(&place.column.to_le_bytes());
-    let key = RoundKey::new(keys.key(), "place", &tweak);
     let mut bytes = [0u8; 32];
-    bytes[..8].copy_from_slice(&permute::u64(&key, place.row).to_be_bytes());
+    bytes[..8].copy_from_slice(&permute::u64(keys.place(), place.column, place.row).to_be_bytes());
     write_hex(&bytes, PLACE_HEX_LEN, out);
 }
 
