@@ -36,6 +36,10 @@ fn checked(rule: &Rule, outcome: Outcome<'_>) -> usize {
             assert_eq!(text, address.as_bytes());
             text.len()
         }
+        (Rule::Email { unique: true, .. }, Outcome::Text(text)) => {
+            assert!(text.starts_with(b"nobody+") && text.ends_with(b"@example.com"));
+            text.len()
+        }
         (Rule::Md5 { len, .. }, Outcome::Text(text)) => {
             assert_eq!(text.len(), *len);
             assert!(text.iter().all(u8::is_ascii_hexdigit));
@@ -99,7 +103,23 @@ pub fn bench(c: &mut Criterion) {
                 unique: true,
             },
         ),
+        (
+            "md5+unique",
+            Rule::Md5 {
+                len: MD5_HEX_LEN,
+                unique: true,
+            },
+        ),
+        (
+            "email+unique",
+            Rule::Email {
+                address: DEFAULT_EMAIL.into(),
+                unique: true,
+            },
+        ),
         ("hash", hash(HashShape::Hex { len: 32 })),
+        ("hash:digits", hash(HashShape::Digits { len: 12 })),
+        ("hash:uuid", hash(HashShape::Uuid)),
         (
             "hash:email",
             hash(HashShape::Email {
@@ -107,6 +127,8 @@ pub fn bench(c: &mut Criterion) {
             }),
         ),
         ("fake:name", fake(FakeKind::Name, false)),
+        ("fake:email", fake(FakeKind::Email, false)),
+        ("fake:phone", fake(FakeKind::Phone, false)),
         ("fake:email+unique", fake(FakeKind::Email, true)),
         ("fake:street", fake(FakeKind::Street, false)),
     ];
