@@ -11,8 +11,11 @@
 //! `box[]` is not supported: its text is refused (an element holding `);(`) rather than
 //! split at the commas inside each box.
 
+use std::borrow::Cow;
+
 use crate::keys::Keys;
 use crate::rule::{Outcome, Place, Rule, Value, ValueError};
+use crate::scratch;
 
 /// One piece of an array's text, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,65 +23,88 @@ pub(crate) enum Piece<'a> {
     /// Structure copied as it is: the decoration, braces and delimiters.
     Literal(&'a [u8]),
     /// An element: its bytes in the text and its decoded value.
-    Element { raw: &'a [u8], value: Element },
+    Element { raw: &'a [u8], value: Element<'a> },
 }
 
-/// An element's decoded value.
+/// An element's decoded value: borrowed from the text unless it holds backslash escapes.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Element {
+pub(crate) enum Element<'a> {
     Null,
-    Text(Vec<u8>),
+    Text(Cow<'a, [u8]>),
 }
 
-/// Splits an array's text into structure and elements.
+/// `MAXDIM`: the most dimensions `array_in` accepts.
+const MAX_DIMENSIONS: usize = 6;
+
+/// Splits an array's text into structure and elements, handing each piece to `each` in
+/// order as it is read (an array is rewritten in one pass, with nothing collected).
 ///
 /// Rejects what `array_in` rejects: unbalanced braces, text after the closing brace,
-/// an unterminated quote, a missing delimiter, or an element that mixes dimensions
-/// (`{1,{2}}`). Whitespace around elements is structure, as `array_in` ignores it.
-pub(crate) fn parse(text: &[u8]) -> Result<Vec<Piece<'_>>, String> {
-    let mut pieces = Vec::new();
+/// an unterminated quote, a missing delimiter, more than six dimensions, or an element
+/// that mixes dimensions (`{1,{2}}`). Whitespace around elements is structure, as
+/// `array_in` ignores it. A malformed array may have given some pieces before its error.
+pub(crate) fn parse<'a>(
+    text: &'a [u8],
+    mut each: impl FnMut(Piece<'a>) -> Result<(), ValueError>,
+) -> Result<(), ValueError> {
+    let malformed = |e: String| ValueError(format!("not a valid array: {e}"));
     let mut at = 0;
     if text.first() == Some(&b'[') {
         let eq = text
             .iter()
             .position(|&b| b == b'=')
-            .ok_or("a dimension decoration `[..]` without `=`")?;
+            .ok_or_else(|| malformed("a dimension decoration `[..]` without `=`".into()))?;
         at = eq + 1;
     }
     at = skip_space(text, at);
     if text.get(at) != Some(&b'{') {
-        return Err(format!("an array starts with `{{`, byte {at} does not"));
+        return Err(malformed(format!(
+            "an array starts with `{{`, byte {at} does not"
+        )));
     }
     // One entry per open brace: whether it holds sub-arrays (`Some(true)`), elements
     // (`Some(false)`) or nothing yet.
-    let mut levels: Vec<Option<bool>> = Vec::new();
+    let mut levels = [None; MAX_DIMENSIONS];
+    let mut depth = 0;
     // Whether the next thing must be a delimiter or a closing brace.
     let mut need_delimiter = false;
     let mut literal_start = 0;
     loop {
         at = skip_space(text, at);
         let Some(&byte) = text.get(at) else {
-            return Err("unbalanced braces: the array is not closed".to_owned());
+            return Err(malformed(
+                "unbalanced braces: the array is not closed".into(),
+            ));
         };
         match byte {
             b'{' if !need_delimiter => {
-                if let Some(level) = levels.last_mut() {
-                    set_kind(level, true, at)?;
+                if depth == MAX_DIMENSIONS {
+                    return Err(malformed(format!(
+                        "more than {MAX_DIMENSIONS} dimensions at byte {at}"
+                    )));
                 }
-                levels.push(None);
+                if depth > 0 {
+                    set_kind(&mut levels[depth - 1], true, at).map_err(malformed)?;
+                }
+                levels[depth] = None;
+                depth += 1;
                 at += 1;
             }
             b'}' => {
-                let level = levels.pop().expect("an open brace");
-                if !need_delimiter && level.is_some() {
-                    return Err(format!("missing element before `}}` at byte {at}"));
+                depth -= 1;
+                if !need_delimiter && levels[depth].is_some() {
+                    return Err(malformed(format!(
+                        "missing element before `}}` at byte {at}"
+                    )));
                 }
                 at += 1;
                 need_delimiter = true;
-                if levels.is_empty() {
+                if depth == 0 {
                     at = skip_space(text, at);
                     if at != text.len() {
-                        return Err(format!("text after the closing `}}` at byte {at}"));
+                        return Err(malformed(format!(
+                            "text after the closing `}}` at byte {at}"
+                        )));
                     }
                     break;
                 }
@@ -88,49 +114,52 @@ pub(crate) fn parse(text: &[u8]) -> Result<Vec<Piece<'_>>, String> {
                 at += 1;
             }
             _ if need_delimiter => {
-                return Err(format!(
+                return Err(malformed(format!(
                     "expected `,` or `}}` at byte {at}, found `{}`",
                     byte as char
-                ));
+                )));
             }
-            b',' => return Err(format!("missing element before `,` at byte {at}")),
+            b',' => {
+                return Err(malformed(format!(
+                    "missing element before `,` at byte {at}"
+                )));
+            }
             _ => {
-                set_kind(levels.last_mut().expect("inside braces"), false, at)?;
+                set_kind(&mut levels[depth - 1], false, at).map_err(malformed)?;
                 if at > literal_start {
-                    pieces.push(Piece::Literal(&text[literal_start..at]));
+                    each(Piece::Literal(&text[literal_start..at]))?;
                 }
-                let (end, value) = element(text, at)?;
-                pieces.push(Piece::Element {
+                let (end, value) = element(text, at).map_err(malformed)?;
+                each(Piece::Element {
                     raw: &text[at..end],
                     value,
-                });
+                })?;
                 at = end;
                 literal_start = at;
                 need_delimiter = true;
             }
         }
     }
-    pieces.push(Piece::Literal(&text[literal_start..]));
-    Ok(pieces)
+    each(Piece::Literal(&text[literal_start..]))
 }
 
 /// The non-NULL elements of an array's text, decoded, at any depth; `None` when the text is
 /// not an array. For readers that look at every value (`scrub verify` reads the arrays of
 /// pg_dump 18's statistics statements with it).
 pub fn elements(text: &[u8]) -> Option<Vec<Vec<u8>>> {
-    let pieces = parse(text).ok()?;
-    Some(
-        pieces
-            .into_iter()
-            .filter_map(|p| match p {
-                Piece::Element {
-                    value: Element::Text(t),
-                    ..
-                } => Some(t),
-                _ => None,
-            })
-            .collect(),
-    )
+    let mut found = Vec::new();
+    parse(text, |piece| {
+        if let Piece::Element {
+            value: Element::Text(t),
+            ..
+        } = piece
+        {
+            found.push(t.into_owned());
+        }
+        Ok(())
+    })
+    .ok()?;
+    Some(found)
 }
 
 fn skip_space(text: &[u8], mut at: usize) -> usize {
@@ -156,31 +185,43 @@ fn set_kind(level: &mut Option<bool>, nested: bool, at: usize) -> Result<(), Str
 
 /// Reads one element starting at `start`: quoted or not, with backslash escapes.
 /// Returns where it ends (before trailing whitespace) and its decoded value.
-fn element(text: &[u8], start: usize) -> Result<(usize, Element), String> {
-    let mut decoded = Vec::new();
-    let mut at = start;
-    if text[at] == b'"' {
-        at += 1;
+fn element(text: &[u8], start: usize) -> Result<(usize, Element<'_>), String> {
+    // What a backslash changed, when one did: the decoded bytes before `run`.
+    let mut decoded: Option<Vec<u8>> = None;
+    let unescape = |decoded: &mut Option<Vec<u8>>, run: usize, at: usize| {
+        let &escaped = text
+            .get(at + 1)
+            .ok_or_else(|| format!("backslash at the end, byte {at}"))?;
+        let d = decoded.get_or_insert_with(Vec::new);
+        d.extend_from_slice(&text[run..at]);
+        d.push(escaped);
+        Ok::<_, String>(at + 2)
+    };
+    let value = |decoded: Option<Vec<u8>>, run: usize, end: usize, from: usize| {
+        Element::Text(match decoded {
+            Some(mut d) => {
+                d.extend_from_slice(&text[run..end]);
+                Cow::Owned(d)
+            }
+            None => Cow::Borrowed(&text[from..end]),
+        })
+    };
+    if text[start] == b'"' {
+        let (mut at, mut run) = (start + 1, start + 1);
         loop {
             match text.get(at) {
                 None => return Err(format!("unterminated quoted element from byte {start}")),
-                Some(b'"') => return Ok((at + 1, Element::Text(decoded))),
+                Some(b'"') => return Ok((at + 1, value(decoded, run, at, start + 1))),
                 Some(b'\\') => {
-                    let &escaped = text
-                        .get(at + 1)
-                        .ok_or_else(|| format!("backslash at the end, byte {at}"))?;
-                    decoded.push(escaped);
-                    at += 2;
+                    at = unescape(&mut decoded, run, at)?;
+                    run = at;
                 }
-                Some(&b) => {
-                    decoded.push(b);
-                    at += 1;
-                }
+                Some(_) => at += 1,
             }
         }
     }
     // Unquoted: up to the delimiter or brace; inner whitespace is kept, trailing is not.
-    let mut end = at;
+    let (mut at, mut run, mut end) = (start, start, start);
     while let Some(&b) = text.get(at) {
         match b {
             b',' | b'}' => break,
@@ -191,15 +232,10 @@ fn element(text: &[u8], start: usize) -> Result<(usize, Element), String> {
                 ));
             }
             b'\\' => {
-                let &escaped = text
-                    .get(at + 1)
-                    .ok_or_else(|| format!("backslash at the end, byte {at}"))?;
-                decoded.push(escaped);
-                at += 2;
-                end = at;
+                at = unescape(&mut decoded, run, at)?;
+                (run, end) = (at, at);
             }
             _ => {
-                decoded.push(b);
                 at += 1;
                 if !is_space(b) {
                     end = at;
@@ -207,7 +243,6 @@ fn element(text: &[u8], start: usize) -> Result<(usize, Element), String> {
             }
         }
     }
-    decoded.truncate(decoded.len() - (at - end));
     let raw = &text[start..end];
     if raw.windows(3).any(|w| w == b");(") {
         return Err(format!(
@@ -218,7 +253,7 @@ fn element(text: &[u8], start: usize) -> Result<(usize, Element), String> {
     if raw.eq_ignore_ascii_case(b"NULL") {
         return Ok((end, Element::Null));
     }
-    Ok((end, Element::Text(decoded)))
+    Ok((end, value(decoded, run, end, start)))
 }
 
 /// `array_isspace`: the whitespace `array_in` skips and `array_out` quotes.
@@ -256,34 +291,35 @@ pub(crate) fn apply<'a>(
     keys: &Keys,
     out: &'a mut Vec<u8>,
 ) -> Result<Outcome<'a>, ValueError> {
-    let pieces = parse(text).map_err(|e| ValueError(format!("not a valid array: {e}")))?;
-    let mut scratch = Vec::new();
     let mut changed = false;
     let mut index = 0;
-    for piece in &pieces {
-        match piece {
-            Piece::Literal(bytes) => out.extend_from_slice(bytes),
-            Piece::Element { raw, value } => {
-                let value = match value {
-                    Element::Null => Value::Null,
-                    Element::Text(text) => Value::Text(text),
-                };
-                let outcome = inner.apply(value, place.inner(index), keys, &mut scratch)?;
-                index += 1;
-                match outcome {
-                    Outcome::Unchanged => out.extend_from_slice(raw),
-                    Outcome::Null => {
-                        changed = true;
-                        out.extend_from_slice(b"NULL");
-                    }
-                    Outcome::Text(new) => {
-                        changed = true;
-                        write_element(new, out);
+    scratch::with_buffer(|scratch| {
+        parse(text, |piece| {
+            match piece {
+                Piece::Literal(bytes) => out.extend_from_slice(bytes),
+                Piece::Element { raw, value } => {
+                    let value = match &value {
+                        Element::Null => Value::Null,
+                        Element::Text(text) => Value::Text(text),
+                    };
+                    let outcome = inner.apply(value, place.inner(index), keys, scratch)?;
+                    index += 1;
+                    match outcome {
+                        Outcome::Unchanged => out.extend_from_slice(raw),
+                        Outcome::Null => {
+                            changed = true;
+                            out.extend_from_slice(b"NULL");
+                        }
+                        Outcome::Text(new) => {
+                            changed = true;
+                            write_element(new, out);
+                        }
                     }
                 }
             }
-        }
-    }
+            Ok(())
+        })
+    })?;
     Ok(if changed {
         Outcome::Text(out)
     } else {
@@ -299,17 +335,18 @@ mod tests {
     use crate::rule::MD5_HEX_LEN;
 
     fn elements(text: &[u8]) -> Vec<Option<Vec<u8>>> {
-        parse(text)
-            .unwrap()
-            .into_iter()
-            .filter_map(|p| match p {
-                Piece::Literal(_) => None,
-                Piece::Element { value, .. } => Some(match value {
+        let mut found = Vec::new();
+        parse(text, |p| {
+            if let Piece::Element { value, .. } = p {
+                found.push(match value {
                     Element::Null => None,
-                    Element::Text(t) => Some(t),
-                }),
-            })
-            .collect()
+                    Element::Text(t) => Some(t.into_owned()),
+                });
+            }
+            Ok(())
+        })
+        .unwrap();
+        found
     }
 
     fn run(rule: &Rule, text: &str) -> Result<String, ValueError> {
@@ -350,6 +387,11 @@ mod tests {
         );
         assert_eq!(elements(b"[0:1]={7,8}"), vec![text("7"), text("8")]);
         assert_eq!(elements(b"{}"), Vec::<Option<Vec<u8>>>::new());
+        assert_eq!(
+            elements(b"{{{{{{1}}}}}}"),
+            vec![text("1")],
+            "six dimensions"
+        );
     }
 
     #[test]
@@ -416,6 +458,7 @@ mod tests {
             "[1:2]{a,b}",
             "{a\\",
             "{(1,1),(0,0);(2,2),(1,1)}",
+            "{{{{{{{1}}}}}}}",
         ] {
             let e = run(&Rule::Fixed("x".into()), bad).unwrap_err();
             assert!(e.0.starts_with("not a valid array: "), "{bad}: {e}");
@@ -453,13 +496,14 @@ mod tests {
             prop_assert_eq!(self::elements(&text), elements.clone());
             // Rewriting every element with an identity rule keeps array_out's text.
             let mut rebuilt = Vec::new();
-            for piece in parse(&text).unwrap() {
+            parse(&text, |piece| {
                 match piece {
                     Piece::Literal(l) => rebuilt.extend_from_slice(l),
                     Piece::Element { value: Element::Null, .. } => rebuilt.extend_from_slice(b"NULL"),
                     Piece::Element { value: Element::Text(t), .. } => write_element(&t, &mut rebuilt),
                 }
-            }
+                Ok(())
+            }).unwrap();
             prop_assert_eq!(rebuilt, text);
         }
 

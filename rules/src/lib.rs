@@ -46,6 +46,7 @@ mod permute;
 mod prf;
 mod redact;
 mod rule;
+mod scratch;
 
 pub use array::elements as array_elements;
 pub use fake::{Fake, KIND_NAMES, Kind as FakeKind};

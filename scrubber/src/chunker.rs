@@ -3,6 +3,11 @@
 //! One buffer, filled to the chunk size; the splitter takes the longest prefix of whole
 //! units; the unfinished tail moves to the next buffer. The buffer grows only when a single
 //! unit (one row or statement) does not fit, and shrinks back afterwards.
+//!
+//! Reading is on the one sequential thread of a parallel run, so it does no more than copy
+//! the input in: buffers are zeroed once when first grown and then reused as they are
+//! (`Read::read_to_end` zeroed the room it read into every time, a memset of the whole
+//! input), and reads go straight into them.
 
 use std::io::Read;
 use std::sync::Arc;
@@ -20,14 +25,16 @@ pub const DEFAULT_CHUNK_SIZE: usize = 1 << 20;
 /// A piece of the input and its segments; rewrite it with [`crate::rewrite`].
 #[derive(Debug)]
 pub struct Chunk {
+    /// Initialised memory, of which the first `len` bytes are the chunk.
     buffer: Vec<u8>,
+    len: usize,
     segments: Vec<Segment>,
 }
 
 impl Chunk {
     /// The chunk's input bytes: what the segments' ranges index.
     pub fn bytes(&self) -> &[u8] {
-        &self.buffer
+        &self.buffer[..self.len]
     }
 
     pub fn segments(&self) -> &[Segment] {
@@ -47,8 +54,10 @@ const SPARE_BUFFERS: usize = 16;
 pub struct Chunker<R> {
     input: R,
     splitter: Splitter,
-    /// The input read and not yet handed out in a chunk.
+    /// Initialised memory whose first `filled` bytes are the input read and not yet handed
+    /// out in a chunk.
     buf: Vec<u8>,
+    filled: usize,
     spare: Vec<Vec<u8>>,
     chunk_size: usize,
     eof: bool,
@@ -74,6 +83,7 @@ impl<R: Read> Chunker<R> {
             input,
             splitter,
             buf: Vec::new(),
+            filled: 0,
             spare: Vec::new(),
             chunk_size,
             eof: false,
@@ -105,7 +115,7 @@ impl<R: Read> Chunker<R> {
 
     /// The next chunk, or `None` at the end of the input.
     pub fn next_chunk(&mut self) -> Result<Option<Chunk>, Error> {
-        let mut want = self.chunk_size.max(self.buf.len());
+        let mut want = self.chunk_size.max(self.filled);
         let first = self.bytes_read == 0 && !self.eof;
         if first {
             // The first read takes in the whole head, whatever the chunk size.
@@ -114,46 +124,62 @@ impl<R: Read> Chunker<R> {
         }
         loop {
             self.fill(want)?;
-            if self.buf.is_empty() {
+            if self.filled == 0 {
                 return Ok(None);
             }
             let mut segments = Vec::new();
-            let consumed = self.splitter.split(&self.buf, self.eof, &mut segments)?;
+            let consumed =
+                self.splitter
+                    .split(&self.buf[..self.filled], self.eof, &mut segments)?;
             if consumed == 0 {
                 assert!(
                     !self.eof,
                     "the splitter consumes everything or fails at the end of the input"
                 );
                 // One unit is bigger than the buffer: read more of it.
-                want = self.buf.len() * 2;
+                want = self.filled * 2;
                 continue;
             }
+            let tail = self.filled - consumed;
             let mut next = self.spare.pop().unwrap_or_default();
-            next.clear();
-            next.reserve(self.chunk_size.max(self.buf.len() - consumed));
-            next.extend_from_slice(&self.buf[consumed..]);
-            self.buf.truncate(consumed);
+            if next.len() < tail {
+                next.resize(tail, 0);
+            }
+            next[..tail].copy_from_slice(&self.buf[consumed..self.filled]);
+            self.filled = tail;
             let buffer = std::mem::replace(&mut self.buf, next);
-            return Ok(Some(Chunk { buffer, segments }));
+            return Ok(Some(Chunk {
+                buffer,
+                len: consumed,
+                segments,
+            }));
         }
     }
 
-    /// Reads until the buffer holds `want` bytes or the input ends. Reading goes straight into
-    /// the buffer's spare room; only what is read gets touched, so growing the buffer for one
-    /// huge value costs that value's size and no more.
+    /// Reads until the buffer holds `want` bytes or the input ends. The buffer is grown (and
+    /// zeroed) to `want` only when it is smaller, so growing it for one huge value costs that
+    /// value's size once.
     fn fill(&mut self, want: usize) -> Result<(), Error> {
-        while self.buf.len() < want && !self.eof {
-            let room = want - self.buf.len();
-            let n = (&mut self.input)
-                .take(room as u64)
-                .read_to_end(&mut self.buf)?;
-            self.bytes_read += n as u64;
-            let start = self.buf.len() - n;
-            self.shape.saw(&self.buf[start..]);
-            if n < room {
-                self.eof = true;
+        if self.eof || self.filled >= want {
+            return Ok(());
+        }
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        let start = self.filled;
+        while self.filled < want {
+            match self.input.read(&mut self.buf[self.filled..want]) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => self.filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
             }
         }
+        self.bytes_read += (self.filled - start) as u64;
+        self.shape.saw(&self.buf[start..self.filled]);
         Ok(())
     }
 
