@@ -20,11 +20,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Deserialize;
-use serde::de::{self, MapAccess, Visitor};
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::keys::Keys;
 use crate::rule::{Outcome, Place, Rule, Value, ValueError};
+use crate::scratch;
 
 /// A parsed path such as `$.address.street` or `$..email`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -260,19 +261,18 @@ pub(crate) fn apply<'a>(
     rule.seen.0.document.set();
     let mut matches = Vec::new();
     for (index, (path, _)) in rule.paths.iter().enumerate() {
-        let mut found = Vec::new();
-        walk(root, &path.steps, &mut found)?;
-        if !found.is_empty() {
-            rule.seen.0.paths[index].set();
-        }
-        matches.extend(found.into_iter().map(|raw| {
+        let before = matches.len();
+        walk(root, &path.steps, &mut |raw| {
             let start = raw.get().as_ptr() as usize - doc.as_ptr() as usize;
-            Match {
+            matches.push(Match {
                 start,
                 end: start + raw.get().len(),
                 path: index,
-            }
-        }));
+            });
+        })?;
+        if matches.len() > before {
+            rule.seen.0.paths[index].set();
+        }
     }
     if matches.is_empty() {
         return Ok(Outcome::Unchanged);
@@ -281,54 +281,56 @@ pub(crate) fn apply<'a>(
     // inner ones with it; of equal matches the first path in the file wins. `keep` on an
     // object or array claims nothing, so it never shields a rule on a value inside.
     matches.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end), m.path));
-    let mut claimed = 0;
-    let mut copied = 0;
-    let mut index = 0;
-    let mut scratch = Vec::new();
-    for m in matches {
-        if m.start < claimed {
-            continue;
-        }
-        let (path, inner) = &rule.paths[m.path];
-        let original = &doc[m.start..m.end];
-        let decoded;
-        let value = match original.as_bytes()[0] {
-            b'{' | b'[' => match inner {
-                Rule::Keep => continue,
-                Rule::Null => Value::Text(original.as_bytes()),
-                _ => {
-                    return Err(ValueError(format!(
-                        "JSON path {path} matches an object or array; only `null` and `keep` apply to those"
-                    )));
+    let (mut claimed, mut index) = (0, 0);
+    let copied = scratch::with_buffer(|scratch| {
+        let mut copied = 0;
+        for m in matches {
+            if m.start < claimed {
+                continue;
+            }
+            let (path, inner) = &rule.paths[m.path];
+            let original = &doc[m.start..m.end];
+            let decoded;
+            let value = match original.as_bytes()[0] {
+                b'{' | b'[' => match inner {
+                    Rule::Keep => continue,
+                    Rule::Null => Value::Text(original.as_bytes()),
+                    _ => {
+                        return Err(ValueError(format!(
+                            "JSON path {path} matches an object or array; only `null` and `keep` apply to those"
+                        )));
+                    }
+                },
+                b'"' => {
+                    decoded =
+                        serde_json::from_str::<Cow<str>>(original).map_err(|e| invalid(&e))?;
+                    Value::Text(decoded.as_bytes())
                 }
-            },
-            b'"' => {
-                decoded = serde_json::from_str::<Cow<str>>(original).map_err(|e| invalid(&e))?;
-                Value::Text(decoded.as_bytes())
+                b'n' => Value::Null,
+                _ => Value::Text(original.as_bytes()),
+            };
+            claimed = m.end;
+            let outcome = inner.apply(value, place.inner(index), keys, scratch)?;
+            index += 1;
+            if outcome == Outcome::Unchanged {
+                continue;
             }
-            b'n' => Value::Null,
-            _ => Value::Text(original.as_bytes()),
-        };
-        claimed = m.end;
-        let outcome = inner.apply(value, place.inner(index), keys, &mut scratch)?;
-        index += 1;
-        if outcome == Outcome::Unchanged {
-            continue;
-        }
-        out.extend_from_slice(&text[copied..m.start]);
-        copied = m.end;
-        match outcome {
-            Outcome::Text(new) => {
-                let new = std::str::from_utf8(new).map_err(|_| {
-                    ValueError(format!(
-                        "the rule of JSON path {path} gave text that is not UTF-8"
-                    ))
-                })?;
-                serde_json::to_writer(&mut *out, new).expect("a string serializes");
+            out.extend_from_slice(&text[copied..m.start]);
+            copied = m.end;
+            match outcome {
+                Outcome::Text(new) => {
+                    let new = std::str::from_utf8(new).map_err(|_| {
+                        ValueError(format!(
+                            "the rule of JSON path {path} gave text that is not UTF-8"
+                        ))
+                    })?;
+                    serde_json::to_writer(&mut *out, new).expect("a string serializes");
+                }
+                _ => out.extend_from_slice(b"null"),
             }
-            _ => out.extend_from_slice(b"null"),
         }
-    }
+        Ok(copied)
+    })?;
     if copied == 0 {
         return Ok(Outcome::Unchanged);
     }
@@ -336,18 +338,17 @@ pub(crate) fn apply<'a>(
     Ok(Outcome::Text(out))
 }
 
-/// Collects the values under `raw` that `steps` lead to.
+/// Hands `found` each value under `raw` that `steps` lead to.
 fn walk<'a>(
     raw: &'a RawValue,
     steps: &[Step],
-    found: &mut Vec<&'a RawValue>,
+    found: &mut dyn FnMut(&'a RawValue),
 ) -> Result<(), ValueError> {
     let Some((step, rest)) = steps.split_first() else {
-        found.push(raw);
+        found(raw);
         return Ok(());
     };
-    let children = Children::of(raw)?;
-    for (key, child) in children.iter() {
+    for_each_child(raw, |key, child| {
         let selected = match (&step.selector, key) {
             (Selector::Any, _) => true,
             (Selector::Key(name), ChildKey::Name(key)) => key == name,
@@ -360,42 +361,76 @@ fn walk<'a>(
         if step.descend {
             walk(child, steps, found)?;
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
-/// The members of an object or items of an array, as slices of the document.
-enum Children<'a> {
-    Object(Vec<(Cow<'a, str>, &'a RawValue)>),
-    Array(Vec<&'a RawValue>),
-    None,
+/// Calls `each` with every member of an object (duplicates included) or item of an array, in
+/// document order, as slices of the document; nothing for a scalar. The children are
+/// visited as serde_json reads them, not collected first.
+fn for_each_child<'a>(
+    raw: &'a RawValue,
+    each: impl FnMut(ChildKey<'_>, &'a RawValue) -> Result<(), ValueError>,
+) -> Result<(), ValueError> {
+    let text = raw.get();
+    if !matches!(text.as_bytes()[0], b'{' | b'[') {
+        return Ok(());
+    }
+    let mut children = Children { each, failed: None };
+    let mut reader = serde_json::Deserializer::from_str(text);
+    de::Deserializer::deserialize_any(&mut reader, &mut children).map_err(|e| {
+        children
+            .failed
+            .take()
+            .unwrap_or_else(|| ValueError(format!("not valid JSON: {e}")))
+    })
 }
 
-impl<'a> Children<'a> {
-    fn of(raw: &'a RawValue) -> Result<Children<'a>, ValueError> {
-        let text = raw.get();
-        let parsed = match text.as_bytes()[0] {
-            b'{' => serde_json::from_str::<Members<'a>>(text).map(|m| Children::Object(m.0)),
-            b'[' => serde_json::from_str(text).map(Children::Array),
-            _ => return Ok(Children::None),
-        };
-        parsed.map_err(|e| ValueError(format!("not valid JSON: {e}")))
+/// The visitor of [`for_each_child`]: `failed` keeps the callback's own error, which serde
+/// can only carry as text.
+struct Children<F> {
+    each: F,
+    failed: Option<ValueError>,
+}
+
+impl<'de, F> Children<F>
+where
+    F: FnMut(ChildKey<'_>, &'de RawValue) -> Result<(), ValueError>,
+{
+    fn call<E: de::Error>(&mut self, key: ChildKey<'_>, child: &'de RawValue) -> Result<(), E> {
+        (self.each)(key, child).map_err(|e| {
+            let error = E::custom(&e.0);
+            self.failed = Some(e);
+            error
+        })
+    }
+}
+
+impl<'de, F> Visitor<'de> for &mut Children<F>
+where
+    F: FnMut(ChildKey<'_>, &'de RawValue) -> Result<(), ValueError>,
+{
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object or array")
     }
 
-    /// Each child with its member name or item index.
-    fn iter(&self) -> Box<dyn Iterator<Item = (ChildKey<'_>, &'a RawValue)> + '_> {
-        match self {
-            Children::Object(members) => {
-                Box::new(members.iter().map(|(k, v)| (ChildKey::Name(k), *v)))
-            }
-            Children::Array(items) => Box::new(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| (ChildKey::Item(i), *v)),
-            ),
-            Children::None => Box::new(std::iter::empty()),
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Key(key)) = map.next_key()? {
+            let child = map.next_value()?;
+            self.call(ChildKey::Name(&key), child)?;
         }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut item = 0;
+        while let Some(child) = seq.next_element()? {
+            self.call(ChildKey::Item(item), child)?;
+            item += 1;
+        }
+        Ok(())
     }
 }
 
@@ -403,30 +438,6 @@ impl<'a> Children<'a> {
 enum ChildKey<'k> {
     Name(&'k str),
     Item(usize),
-}
-
-/// An object's members in document order, duplicates included, keys borrowed when they
-/// have no escapes.
-struct Members<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
-
-impl<'de> Deserialize<'de> for Members<'de> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct MembersVisitor;
-        impl<'de> Visitor<'de> for MembersVisitor {
-            type Value = Members<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut members = Vec::new();
-                while let Some(Key(key)) = map.next_key()? {
-                    members.push((key, map.next_value()?));
-                }
-                Ok(Members(members))
-            }
-        }
-        d.deserialize_map(MembersVisitor)
-    }
 }
 
 /// A member name, borrowed from the document unless it had escapes.
