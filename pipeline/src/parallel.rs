@@ -5,6 +5,8 @@
 //! queues the receiving end of a one-shot channel that the chunk's worker will answer on,
 //! and the writer takes those in queue order. When the writer falls behind, the queue fills
 //! and the reader waits, so at most `2 × jobs + 2` chunks are in memory at once.
+//! A chunk with nothing to rewrite or compress (the rows of tables without rules) the
+//! reader answers itself: handing it to a worker costs more than the rewrite.
 //!
 //! With one job there is nothing to overlap with, so `-j1` runs every step on the calling
 //! thread: it uses one core, and is the baseline that `-jN` is measured against.
@@ -179,6 +181,11 @@ fn run_threaded<R: Read + Send>(
                         break Ok(()); // the writer stopped; its error says why
                     }
                     let out = spare_outputs.pop().unwrap_or_default();
+                    if chunk.is_passthrough() && settings.compress.is_none() {
+                        // Nothing to rewrite or compress: waking a worker would cost more.
+                        let _ = tx.send(process(chunk, out, settings));
+                        continue;
+                    }
                     let settings = settings.clone();
                     pool.spawn(move || {
                         let _ = tx.send(process(chunk, out, &settings));
