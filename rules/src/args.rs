@@ -213,11 +213,7 @@ pub(crate) fn hash(arg: Option<RawArg>) -> Result<Rule, String> {
             _ => {}
         }
     }
-    Ok(Rule::Hash(Hash {
-        shape,
-        domain,
-        unique,
-    }))
+    Ok(Rule::Hash(Hash::new(shape, domain, unique)))
 }
 
 /// `fake` with an argument: `{fake: KIND}` or

@@ -731,13 +731,8 @@ tables:
                 .rule
                 .clone()
         };
-        let hash = |shape, domain: &str, unique| {
-            Rule::Hash(Hash {
-                shape,
-                domain: domain.into(),
-                unique,
-            })
-        };
+        let hash =
+            |shape, domain: &str, unique| Rule::Hash(Hash::new(shape, domain.into(), unique));
         let example = || "example.com".to_owned();
         assert_eq!(
             rule("email"),

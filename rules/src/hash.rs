@@ -11,7 +11,9 @@
 //! `unique: true` on the `digits` shape swaps the digest for a keyed permutation of the
 //! number (see `permute`), because 12 digits are too few for a hash to stay collision-free.
 
+use std::borrow::Cow;
 use std::io::Write;
+use std::sync::OnceLock;
 
 use crate::keys::Keys;
 use crate::permute;
@@ -40,6 +42,41 @@ pub struct Hash {
     /// The mapping's name: rules in the same domain map equal inputs to equal outputs.
     pub domain: String,
     pub unique: bool,
+    /// The permutation key of unique digits, derived on first use.
+    digits_key: DerivedKey,
+}
+
+/// A block key derived from a run's [`Keys`] (named by [`Keys::id`]) once, then only read,
+/// by every thread: deriving it per value (a BLAKE3 hash and an AES key expansion) cost
+/// more than the permutation it keys. Not part of what the rule means, so two rules
+/// compare equal whatever they have cached.
+#[derive(Clone, Default)]
+struct DerivedKey(OnceLock<Box<(u64, BlockKey)>>);
+
+impl PartialEq for DerivedKey {
+    fn eq(&self, _: &DerivedKey) -> bool {
+        true
+    }
+}
+
+impl Eq for DerivedKey {}
+
+impl std::fmt::Debug for DerivedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DerivedKey")
+    }
+}
+
+impl DerivedKey {
+    /// The key `derive` makes from `keys`: the cached one when it was made from them.
+    fn get(&self, keys: &Keys, derive: impl Fn() -> BlockKey) -> Cow<'_, BlockKey> {
+        let (id, key) = &**self.0.get_or_init(|| Box::new((keys.id(), derive())));
+        if *id == keys.id() {
+            Cow::Borrowed(key)
+        } else {
+            Cow::Owned(derive())
+        }
+    }
 }
 
 /// How the digest is written.
@@ -86,6 +123,15 @@ pub fn digest(keys: &Keys, domain: &str, value: &[u8]) -> [u8; 32] {
 }
 
 impl Hash {
+    pub fn new(shape: Shape, domain: String, unique: bool) -> Hash {
+        Hash {
+            shape,
+            domain,
+            unique,
+            digits_key: DerivedKey::default(),
+        }
+    }
+
     /// Writes the pseudonym of `value` to `out`.
     pub fn apply(&self, value: &[u8], keys: &Keys, out: &mut Vec<u8>) -> Result<(), ValueError> {
         if let (Shape::Digits { len }, true) = (&self.shape, self.unique) {
@@ -119,7 +165,9 @@ impl Hash {
                 String::from_utf8_lossy(value)
             ))
         })?;
-        let key = BlockKey::new(keys.key(), "hash digits", self.domain.as_bytes());
+        let key = self.digits_key.get(keys, || {
+            BlockKey::new(keys.key(), "hash digits", self.domain.as_bytes())
+        });
         let permuted = permute::decimal(&key, len as u32, number);
         write!(out, "{permuted:0len$}").expect("writing to a Vec cannot fail");
         Ok(())
@@ -183,11 +231,7 @@ mod tests {
     }
 
     fn hash(shape: Shape, domain: &str, unique: bool) -> Hash {
-        Hash {
-            shape,
-            domain: domain.into(),
-            unique,
-        }
+        Hash::new(shape, domain.into(), unique)
     }
 
     fn run(rule: &Hash, value: &[u8], keys: &Keys) -> String {
@@ -268,6 +312,19 @@ mod tests {
             plain,
             run(&hash(shape, "", false), b"x", &Keys::from_seed(1))
         );
+    }
+
+    #[test]
+    fn unique_digits_keys_are_kept_per_key_and_domain() {
+        let (a, b) = (keys(), Keys::with_key_material(1, &[6; 32]).unwrap());
+        let x = hash(Shape::Digits { len: 6 }, "x", true);
+        let y = hash(Shape::Digits { len: 6 }, "y", true);
+        let first = run(&x, b"123456", &a);
+        assert_ne!(run(&x, b"123456", &b), first);
+        assert_ne!(run(&y, b"123456", &a), first);
+        assert_eq!(run(&x, b"123456", &a), first);
+        let fresh = permute::decimal(&BlockKey::new(a.key(), "hash digits", b"x"), 6, 123_456);
+        assert_eq!(first, format!("{fresh:06}"));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! and find it in the copy.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::prf::BlockKey;
 
@@ -37,7 +38,12 @@ pub struct Keys {
     md5: BlockKey,
     /// From the key and the seed: the permuted places of unique `md5` and `email`.
     place: BlockKey,
+    /// A number no other `Keys` made by this process has (a clone keeps it): what caches of
+    /// keys derived from these look them up by, cheaper than comparing the key.
+    id: u64,
 }
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 impl Keys {
     fn new(seed: u64, key: [u8; 32], source: KeySource) -> Keys {
@@ -48,6 +54,7 @@ impl Keys {
             source,
             md5: BlockKey::new(&md5, "md5", &[]),
             place: BlockKey::new(&key, "place", &seed.to_le_bytes()),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         }
     }
 
@@ -94,6 +101,10 @@ impl Keys {
     /// The block key of permuted places.
     pub(crate) fn place(&self) -> &BlockKey {
         &self.place
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 }
 

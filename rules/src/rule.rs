@@ -471,11 +471,7 @@ mod tests {
         use crate::fake::{Fake, Kind};
         use crate::hash::{Hash, Shape};
         let keys = Keys::from_seed(3);
-        let hash = Rule::Hash(Hash {
-            shape: Shape::Digits { len: 6 },
-            domain: String::new(),
-            unique: true,
-        });
+        let hash = Rule::Hash(Hash::new(Shape::Digits { len: 6 }, String::new(), true));
         let mut out = Vec::new();
         assert_eq!(
             text(

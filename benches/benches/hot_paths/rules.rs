@@ -58,11 +58,7 @@ fn checked(rule: &Rule, outcome: Outcome<'_>) -> usize {
 }
 
 fn hash(shape: HashShape) -> Rule {
-    Rule::Hash(Hash {
-        shape,
-        domain: String::new(),
-        unique: false,
-    })
+    Rule::Hash(Hash::new(shape, String::new(), false))
 }
 
 fn fake(kind: FakeKind, unique: bool) -> Rule {
@@ -192,11 +188,11 @@ pub fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(
         ids.iter().map(Vec::len).sum::<usize>() as u64
     ));
-    let unique_digits = Rule::Hash(Hash {
-        shape: HashShape::Digits { len: 12 },
-        domain: String::new(),
-        unique: true,
-    });
+    let unique_digits = Rule::Hash(Hash::new(
+        HashShape::Digits { len: 12 },
+        String::new(),
+        true,
+    ));
     group.bench_function("hash:digits12+unique on users.id", |b| {
         let keys = Keys::from_seed(7);
         let mut scratch = Vec::new();
