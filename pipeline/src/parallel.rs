@@ -1,19 +1,25 @@
-//! The parallel pipeline: one thread reads and cuts chunks, rayon workers rewrite (and
-//! compress) them, one thread writes them in input order.
+//! The parallel pipeline: rayon workers take turns reading and cutting the next chunk, then
+//! rewrite (and compress) it; one thread writes the chunks in input order.
 //!
-//! Ordering and back-pressure come from one bounded channel: for each chunk the reader
-//! queues the receiving end of a one-shot channel that the chunk's worker will answer on,
-//! and the writer takes those in queue order. When the writer falls behind, the queue fills
-//! and the reader waits, so at most `2 × jobs + 2` chunks are in memory at once.
-//! A chunk with nothing to rewrite or compress (the rows of tables without rules) the
-//! reader answers itself: handing it to a worker costs more than the rewrite.
+//! Reading is the one sequential step, so the input sits behind a lock that one worker at a
+//! time holds, and that worker then rewrites the chunk it cut. Its bytes stay in the cache of
+//! the core that copied them in from the kernel and searched them for line ends: a separate
+//! reader thread handing chunks on made every worker fetch every byte from another core's
+//! cache, which on cheap rules cost as much as the rewrite itself, and had three busy
+//! threads share two cores.
+//!
+//! Ordering and back-pressure come from one bounded channel: with each chunk the worker
+//! that cut it queues the receiving end of a one-shot channel that it answers on once the
+//! chunk is rewritten, and the writer takes those in queue order. When the writer falls
+//! behind, the queue fills and the worker holding the input waits, so at most
+//! `2 × jobs + 2` chunks are in memory at once.
 //!
 //! With one job there is nothing to overlap with, so `-j1` runs every step on the calling
 //! thread: it uses one core, and is the baseline that `-jN` is measured against.
 
 use std::io::{Read, Write};
-use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::thread;
 
 use scrub_rules::{Keys, RuleSet};
@@ -70,8 +76,11 @@ struct Done {
     stats: Stats,
 }
 
-/// Memory the writer hands back to the reader for the next chunks.
+/// Memory the writer hands back for the next chunks.
 type Spent = (Vec<u8>, Rewritten);
+
+/// What a worker answers for one chunk.
+type Outcome = Result<Done, RunError>;
 
 fn process(chunk: Chunk, mut out: Rewritten, settings: &Settings) -> Result<Done, RunError> {
     out.clear();
@@ -164,47 +173,80 @@ fn run_threaded<R: Read + Send>(
         .build()
         .expect("a thread pool of a few threads can be built");
     let in_flight = 2 * settings.jobs + 2;
-    let (written, read) = thread::scope(|scope| {
-        let (order_tx, order_rx) = sync_channel::<Receiver<Result<Done, RunError>>>(in_flight);
-        let (spent_tx, spent_rx) = channel::<Spent>();
+    let (order_tx, order_rx) = sync_channel::<Receiver<Outcome>>(in_flight);
+    let (spent_tx, spent_rx) = channel::<Spent>();
+    let reading = Mutex::new(Reading {
+        chunker,
+        order: Some(order_tx),
+        spent: spent_rx,
+        spare_outputs: Vec::new(),
+        failed: None,
+    });
+    let written = thread::scope(|scope| {
         let writer = scope.spawn(|| write_in_order(order_rx, &mut *output, spent_tx, progress));
-        let mut spare_outputs: Vec<Rewritten> = Vec::new();
-        let read = loop {
-            for (buffer, out) in spent_rx.try_iter() {
-                chunker.recycle(buffer);
-                spare_outputs.push(out);
-            }
-            match chunker.next_chunk() {
-                Ok(Some(chunk)) => {
-                    let (tx, rx) = sync_channel(1);
-                    if order_tx.send(rx).is_err() {
-                        break Ok(()); // the writer stopped; its error says why
-                    }
-                    let out = spare_outputs.pop().unwrap_or_default();
-                    if chunk.is_passthrough() && settings.compress.is_none() {
-                        // Nothing to rewrite or compress: waking a worker would cost more.
-                        let _ = tx.send(process(chunk, out, settings));
-                        continue;
-                    }
-                    let settings = settings.clone();
-                    pool.spawn(move || {
-                        let _ = tx.send(process(chunk, out, &settings));
-                    });
-                }
-                Ok(None) => break Ok(()),
-                Err(e) => break Err(RunError::from(e)),
-            }
-        };
-        drop(order_tx);
-        (
-            writer.join().expect("the writer thread does not panic"),
-            read,
-        )
+        pool.broadcast(|_| work(&reading, settings));
+        writer.join().expect("the writer thread does not panic")
     });
     // The writer's error concerns earlier input than the reader's, so it goes first.
     let written = written?;
-    read?;
+    if let Some(e) = reading.into_inner().expect("no worker panics").failed {
+        return Err(e);
+    }
     Ok(written)
+}
+
+/// The sequential part of a parallel run, which one worker at a time holds: the input, and
+/// the queue that fixes the output order.
+struct Reading<'a, R> {
+    chunker: &'a mut Chunker<R>,
+    /// `None` once the input is done, failed or the writer stopped.
+    order: Option<SyncSender<Receiver<Outcome>>>,
+    spent: Receiver<Spent>,
+    spare_outputs: Vec<Rewritten>,
+    failed: Option<RunError>,
+}
+
+impl<R: Read> Reading<'_, R> {
+    /// The next chunk, with its output memory and the sender its result goes to, its place
+    /// in the output order taken; `None` when there is no more to do.
+    fn next(&mut self) -> Option<(Chunk, Rewritten, SyncSender<Outcome>)> {
+        let order = self.order.as_ref()?;
+        for (buffer, out) in self.spent.try_iter() {
+            self.chunker.recycle(buffer);
+            self.spare_outputs.push(out);
+        }
+        match self.chunker.next_chunk() {
+            Ok(Some(chunk)) => {
+                let (tx, rx) = sync_channel(1);
+                if order.send(rx).is_err() {
+                    self.order = None; // the writer stopped; its error says why
+                    return None;
+                }
+                Some((chunk, self.spare_outputs.pop().unwrap_or_default(), tx))
+            }
+            Ok(None) => {
+                self.order = None;
+                None
+            }
+            Err(e) => {
+                self.order = None;
+                self.failed = Some(RunError::from(e));
+                None
+            }
+        }
+    }
+}
+
+/// One worker: cut the next chunk while holding the input, then rewrite it while another
+/// worker cuts the one after.
+fn work<R: Read>(reading: &Mutex<Reading<'_, R>>, settings: &Settings) {
+    loop {
+        let next = reading.lock().expect("no worker panics").next();
+        let Some((chunk, out, tx)) = next else {
+            return;
+        };
+        let _ = tx.send(process(chunk, out, settings));
+    }
 }
 
 /// Writes one finished chunk; returns the bytes written.
@@ -233,7 +275,7 @@ fn write_done(
 }
 
 fn write_in_order(
-    order: Receiver<Receiver<Result<Done, RunError>>>,
+    order: Receiver<Receiver<Outcome>>,
     output: &mut (dyn Write + Send),
     spent: Sender<Spent>,
     progress: &Line,

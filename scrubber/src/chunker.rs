@@ -4,7 +4,7 @@
 //! units; the unfinished tail moves to the next buffer. The buffer grows only when a single
 //! unit (one row or statement) does not fit, and shrinks back afterwards.
 //!
-//! Reading is on the one sequential thread of a parallel run, so it does no more than copy
+//! Reading is the one sequential step of a parallel run, so it does no more than copy
 //! the input in: buffers are zeroed once when first grown and then reused as they are
 //! (`Read::read_to_end` zeroed the room it read into every time, a memset of the whole
 //! input), and reads go straight into them.

@@ -2,8 +2,9 @@
 //! rewrites the fields of ruled columns, passing every other byte through untouched.
 //!
 //! It works on byte buffers and does no I/O of its own beyond pulling from a [`std::io::Read`]
-//! and runs no threads: the `scrub` binary reads chunks with a [`Chunker`] on one thread and
-//! hands them to [`rewrite`] on many, then writes the results in order. [`scrub_bytes`] runs
+//! and runs no threads: the `scrub` binary's workers take turns cutting chunks with one
+//! [`Chunker`] and each hands its chunk to [`rewrite`], then one thread writes the results in
+//! order. [`scrub_bytes`] runs
 //! the same steps one after the other.
 //!
 //! ```
