@@ -16,7 +16,7 @@ use scrub_rules::RuleSet;
 
 use crate::error::Error;
 use crate::shape::{HEAD_LEN, InputChecks, Shape};
-use crate::splitter::{Kind, Report, Segment, Splitter};
+use crate::splitter::{Report, Segment, Splitter};
 
 /// The default chunk size: big enough that per-chunk costs vanish, small enough that a few
 /// chunks in flight per thread stay within a few tens of MiB.
@@ -39,12 +39,6 @@ impl Chunk {
 
     pub fn segments(&self) -> &[Segment] {
         &self.segments
-    }
-
-    /// Whether every segment passes through untouched: rewriting such a chunk only lists
-    /// its ranges, less work than handing it to another thread.
-    pub fn is_passthrough(&self) -> bool {
-        self.segments.iter().all(|s| matches!(s.kind, Kind::Raw))
     }
 
     /// The buffer, to hand back with [`Chunker::recycle`] once the output is written.

@@ -4,8 +4,7 @@
 //! It works on byte buffers and does no I/O of its own beyond pulling from a [`std::io::Read`]
 //! and runs no threads: the `scrub` binary's workers take turns cutting chunks with one
 //! [`Chunker`] and each hands its chunk to [`rewrite`], then one thread writes the results in
-//! order. [`scrub_bytes`] runs
-//! the same steps one after the other.
+//! order. [`scrub_bytes`] runs the same steps one after the other.
 //!
 //! ```
 //! use std::sync::Arc;
