@@ -11,8 +11,9 @@
 //! Ordering and back-pressure come from one bounded channel: with each chunk the worker
 //! that cut it queues the receiving end of a one-shot channel that it answers on once the
 //! chunk is rewritten, and the writer takes those in queue order. When the writer falls
-//! behind, the queue fills and the worker holding the input waits, so at most
-//! `2 × jobs + 2` chunks are in memory at once.
+//! behind, the queue (`2 × jobs + 2` places) fills and the worker holding the input waits,
+//! so with the chunk being written and the one waiting for a place at most `2 × jobs + 4`
+//! chunks are in memory at once.
 //!
 //! With one job there is nothing to overlap with, so `-j1` runs every step on the calling
 //! thread: it uses one core, and is the baseline that `-jN` is measured against.
